@@ -1,0 +1,45 @@
+"""The kit's settings: the quick-mode switch and where shipped assets live.
+
+Quick mode is the one switch that CI turns on (``GENAI_KIT_QUICK=1``) so that every
+notebook finishes in about a minute on a laptop CPU; students run the full version by
+default. Notebooks read it here and nowhere else.
+"""
+import os
+import pathlib
+
+QUICK_ENV_VAR = "GENAI_KIT_QUICK"
+
+# assets/ sits at the repository root and is installed as the package ``genai_kit.assets``
+# (see pyproject.toml); this file's folder is genai_kit/ in a checkout.
+_ASSET_DIRS = (
+    pathlib.Path(__file__).resolve().parent / "assets",
+    pathlib.Path(__file__).resolve().parent.parent / "assets",
+)
+
+
+def quick_mode():
+    """True when ``GENAI_KIT_QUICK`` is set to 1/true/yes (CI's quick run), else False."""
+    value = os.environ.get(QUICK_ENV_VAR, "").strip().lower()
+    return value in {"1", "true", "yes", "on"}
+
+
+def choose(quick, full):
+    """Returns ``quick`` in quick mode and ``full`` otherwise, e.g. ``EPOCHS = choose(2, 50)``."""
+    return quick if quick_mode() else full
+
+
+def asset_path(filename):
+    """Path of a file the kit ships in ``assets/``, e.g. ``asset_path("mnist_5k.npz")``.
+
+    Raises:
+        FileNotFoundError: the file is in none of the asset folders (a broken install).
+    """
+    for folder in _ASSET_DIRS:
+        candidate = folder / filename
+        if candidate.is_file():
+            return candidate
+    searched = ", ".join(str(folder) for folder in _ASSET_DIRS)
+    raise FileNotFoundError(
+        f"asset {filename!r} not found in {searched}: reinstall the kit "
+        "(pip install -e . in a checkout) so that assets/ is installed with it"
+    )

@@ -1,0 +1,338 @@
+"""Data for the course: MNIST for most weeks, 64x64 colour images for the DCGAN week.
+
+Online (Colab, a laptop) the loaders use the real datasets through tensorflow-datasets or
+a folder of images. Offline (CI, a train, this kit's test machines) they fall back to data
+the kit ships: 5,000 real MNIST digits (``assets/mnist_5k.npz``, see assets/README.md),
+split 4,500 train / 500 test, and 64x64 colour digits made from them.
+
+Value ranges: MNIST images are float32 in [0, 1]; 64x64 colour images are float32 in
+[-1, 1], the range of a tanh generator.
+"""
+import functools
+import os
+import pathlib
+import shutil
+import socket
+import warnings
+
+import numpy as np
+
+from genai_kit import config
+
+MNIST_ASSET = "mnist_5k.npz"
+MNIST_SPLITS = ("train", "test")
+MNIST_SOURCES = ("auto", "tfds", "bundled")
+
+# 64x64-able colour datasets a student can load with tfds_images(name)
+TFDS_IMAGE_DATASETS = {
+    "celeb_a": "image",
+    "cifar10": "image",
+    "lsun/bedroom": "image",
+    "mnist": "image",
+    "fashion_mnist": "image",
+}
+COLOUR_DIGITS = "colour_digits"
+
+# the host tfds downloads from; one quick connection attempt tells us whether to try
+TFDS_HOST = ("storage.googleapis.com", 443)
+NETWORK_TIMEOUT_SECONDS = 1.5
+
+# what keras.utils.image_dataset_from_directory reads
+IMAGE_EXTENSIONS = (".bmp", ".gif", ".jpeg", ".jpg", ".png")
+
+
+# ---------------------------------------------------------------------------------------
+# MNIST
+# ---------------------------------------------------------------------------------------
+def load_mnist(split="train", source="auto"):
+    """MNIST digits as arrays.
+
+    Args:
+        split: "train" or "test".
+        source: "tfds" (full MNIST, 60k/10k, downloaded once), "bundled" (the kit's real
+            offline subset, 4,500/500, 450/50 per class) or "auto" (tfds when the data is
+            already on disk or the network answers within about a second, else bundled).
+    Returns:
+        (images, labels): images float32 (n, 28, 28, 1) in [0, 1]; labels int64 (n,) in 0..9.
+    """
+    _check_choice("split", split, MNIST_SPLITS)
+    _check_choice("source", source, MNIST_SOURCES)
+    images, labels = _load_mnist_cached(split, _resolve_mnist_source(source))
+    # copies, so that a student who edits the arrays in place does not change the cache
+    return images.copy(), labels.copy()
+
+
+def mnist_dataset(split="train", batch_size=128, source="auto", with_labels=False,
+                  shuffle=True, seed=0, num_examples=None):
+    """MNIST as a batched, shuffled, prefetched ``tf.data.Dataset``.
+
+    Args:
+        split, source: as in ``load_mnist``.
+        batch_size: positive int.
+        with_labels: yield ``(images, labels)`` instead of images alone.
+        shuffle: reshuffle every epoch, with ``seed`` for a reproducible order.
+        num_examples: keep only the first n digits (None keeps all).
+    Returns:
+        Dataset of float32 (batch, 28, 28, 1) in [0, 1] (and int64 (batch,) labels).
+    """
+    import tensorflow as tf
+
+    _check_positive_int("batch_size", batch_size)
+    images, labels = load_mnist(split, source)
+    if num_examples is not None:
+        _check_positive_int("num_examples", num_examples)
+        images, labels = images[:num_examples], labels[:num_examples]
+    dataset = tf.data.Dataset.from_tensor_slices((images, labels) if with_labels else images)
+    if shuffle:
+        dataset = dataset.shuffle(len(images), seed=seed, reshuffle_each_iteration=True)
+    return dataset.batch(batch_size).prefetch(tf.data.AUTOTUNE)
+
+
+@functools.lru_cache(maxsize=None)
+def _load_mnist_cached(split, source):
+    if source == "bundled":
+        with np.load(config.asset_path(MNIST_ASSET)) as archive:
+            images, labels = archive[f"{split}_images"], archive[f"{split}_labels"]
+    else:
+        images, labels = _load_tfds_arrays("mnist", split)
+    images = images.reshape(-1, 28, 28, 1).astype(np.float32) / 255.0
+    return images, labels.astype(np.int64)
+
+
+def _resolve_mnist_source(source):
+    """Turns "auto" into "tfds" or "bundled", saying so in one line when it falls back."""
+    if source != "auto":
+        return source
+    if _tfds_is_prepared("mnist") or network_available():
+        return "tfds"
+    _say_once("genai_kit: no network, so MNIST is the bundled real subset "
+              "(4,500 train / 500 test digits); online you get the full 60,000 / 10,000")
+    return "bundled"
+
+
+# ---------------------------------------------------------------------------------------
+# 64x64 colour images
+# ---------------------------------------------------------------------------------------
+def colour_digits(split="train", image_size=64, seed=0):
+    """The bundled MNIST digits as colour images: a DCGAN data set that works offline.
+
+    Each digit is resized to ``image_size`` and painted in a random bright colour on a
+    random dark background (one colour pair per image, reproducible from ``seed``).
+
+    Returns:
+        (images, labels): images float32 (n, image_size, image_size, 3) in [-1, 1];
+        labels int64 (n,). n is 4,500 for "train" and 500 for "test".
+    """
+    import tensorflow as tf
+
+    _check_choice("split", split, MNIST_SPLITS)
+    _check_positive_int("image_size", image_size)
+    digits, labels = load_mnist(split, source="bundled")
+    strokes = tf.image.resize(digits, (image_size, image_size), method="bilinear").numpy()
+    strokes = np.clip(strokes, 0.0, 1.0)
+    rng = np.random.default_rng(seed)
+    backgrounds = rng.uniform(0.0, 0.35, size=(len(digits), 1, 1, 3)).astype(np.float32)
+    foregrounds = rng.uniform(0.65, 1.0, size=(len(digits), 1, 1, 3)).astype(np.float32)
+    images = backgrounds + (foregrounds - backgrounds) * strokes
+    return images * 2.0 - 1.0, labels
+
+
+def image_folder(path, image_size=64, batch_size=128, shuffle=True, seed=0):
+    """A folder of images (e.g. LSUN bedrooms or CelebA you downloaded) as a dataset.
+
+    Sub-folders are searched too; images are centre-cropped to a square and resized.
+    Files that cannot be opened as images are skipped with a warning that counts them.
+
+    Args:
+        path: folder holding .jpg, .jpeg, .png, .bmp or .gif files.
+        image_size: side of the square output images, a positive int.
+    Returns:
+        Dataset of float32 (batch, image_size, image_size, 3) in [-1, 1].
+    """
+    import keras
+    import tensorflow as tf
+
+    _check_positive_int("image_size", image_size)
+    _check_positive_int("batch_size", batch_size)
+    folder = pathlib.Path(path).expanduser()
+    if not folder.exists():
+        raise FileNotFoundError(
+            f"image folder {str(folder)!r} does not exist: check the path, or download a "
+            "data set first (e.g. an LSUN-bedroom or CelebA subset) and unpack it there")
+    if not folder.is_dir():
+        raise NotADirectoryError(
+            f"{str(folder)!r} is a file, not a folder: pass the folder that holds the images")
+    files = [file for file in sorted(folder.rglob("*"))
+             if file.is_file() and file.suffix.lower() in IMAGE_EXTENSIONS]
+    if not files:
+        raise ValueError(
+            f"no images found in {str(folder)!r} or its sub-folders: expected files ending in "
+            f"{', '.join(IMAGE_EXTENSIONS)}")
+    unreadable = [file for file in files if not _is_readable_image(file)]
+    if len(unreadable) == len(files):
+        raise ValueError(
+            f"none of the {len(files)} image files in {str(folder)!r} could be read: "
+            f"are they really images? First one: {unreadable[0].name}")
+    if unreadable:
+        warnings.warn(
+            f"skipping {len(unreadable)} of {len(files)} files in {str(folder)!r} that are not "
+            f"readable images (first: {unreadable[0].name})", stacklevel=2)
+
+    dataset = keras.utils.image_dataset_from_directory(
+        folder, labels=None, image_size=(image_size, image_size), batch_size=None,
+        shuffle=shuffle, seed=seed, crop_to_aspect_ratio=True, verbose=False)
+    # a file that opens but fails to decode (truncated) is dropped, not fatal
+    dataset = dataset.ignore_errors()
+    return _to_training_batches(dataset.map(_scale_to_tanh_range), batch_size, shuffle, seed)
+
+
+def tfds_images(name, split="train", image_size=64, batch_size=128, shuffle=True, seed=0):
+    """A tensorflow-datasets image set, resized (centre-cropped) to a square colour image.
+
+    Needs the network the first time (or the data already in ~/tensorflow_datasets).
+
+    Args:
+        name: one of ``TFDS_IMAGE_DATASETS`` ("celeb_a", "cifar10", "lsun/bedroom", ...).
+    Returns:
+        Dataset of float32 (batch, image_size, image_size, 3) in [-1, 1].
+    """
+    import tensorflow as tf
+
+    _check_choice("name", name, tuple(TFDS_IMAGE_DATASETS))
+    _check_positive_int("image_size", image_size)
+    _check_positive_int("batch_size", batch_size)
+    dataset = _tfds_load(name, split=split, shuffle_files=True)
+    image_key = TFDS_IMAGE_DATASETS[name]
+
+    def square_colour_image(example):
+        image = tf.cast(example[image_key], tf.float32)
+        image = tf.image.grayscale_to_rgb(image) if image.shape[-1] == 1 else image
+        side = tf.minimum(tf.shape(image)[0], tf.shape(image)[1])
+        image = tf.image.resize_with_crop_or_pad(image, side, side)
+        return tf.image.resize(image, (image_size, image_size), antialias=True)
+
+    dataset = dataset.map(square_colour_image, num_parallel_calls=tf.data.AUTOTUNE)
+    return _to_training_batches(dataset.map(_scale_to_tanh_range), batch_size, shuffle, seed)
+
+
+def image_dataset(source, image_size=64, batch_size=128, shuffle=True, seed=0):
+    """Picks the 64x64 loader from one string, as the ``train`` command does.
+
+    Args:
+        source: a folder path, "colour_digits" (offline), or a name in ``TFDS_IMAGE_DATASETS``.
+    Returns:
+        Dataset of float32 (batch, image_size, image_size, 3) in [-1, 1].
+    """
+    import tensorflow as tf
+
+    if source == COLOUR_DIGITS:
+        _check_positive_int("batch_size", batch_size)
+        images, _ = colour_digits("train", image_size=image_size, seed=seed)
+        return _to_training_batches(tf.data.Dataset.from_tensor_slices(images),
+                                    batch_size, shuffle, seed, buffer_size=len(images))
+    if source in TFDS_IMAGE_DATASETS:
+        return tfds_images(source, image_size=image_size, batch_size=batch_size,
+                           shuffle=shuffle, seed=seed)
+    if os.path.exists(os.path.expanduser(str(source))) or os.sep in str(source):
+        return image_folder(source, image_size=image_size, batch_size=batch_size,
+                            shuffle=shuffle, seed=seed)
+    known = ", ".join([COLOUR_DIGITS, *TFDS_IMAGE_DATASETS])
+    raise ValueError(f"unknown image source {source!r}: pass a folder of images or one of {known}")
+
+
+def _scale_to_tanh_range(image):
+    return image / 127.5 - 1.0
+
+
+def _to_training_batches(dataset, batch_size, shuffle, seed, buffer_size=10_000):
+    import tensorflow as tf
+
+    if shuffle:
+        dataset = dataset.shuffle(buffer_size, seed=seed, reshuffle_each_iteration=True)
+    return dataset.batch(batch_size, drop_remainder=True).prefetch(tf.data.AUTOTUNE)
+
+
+def _is_readable_image(file):
+    from PIL import Image
+
+    try:
+        with Image.open(file) as image:
+            image.verify()
+        return True
+    except Exception:  # PIL raises many types for a broken file; all mean "skip it"
+        return False
+
+
+# ---------------------------------------------------------------------------------------
+# tensorflow-datasets, with a fast offline answer and no half-written folders
+# ---------------------------------------------------------------------------------------
+def network_available(address=TFDS_HOST, timeout=NETWORK_TIMEOUT_SECONDS):
+    """True when a TCP connection to tfds' download host opens within ``timeout`` seconds."""
+    try:
+        with socket.create_connection(address, timeout=timeout):
+            return True
+    except OSError:
+        return False
+
+
+def _tfds_data_dir():
+    """Where tensorflow-datasets keeps its data (TFDS_DATA_DIR, else ~/tensorflow_datasets)."""
+    return pathlib.Path(os.environ.get("TFDS_DATA_DIR", "~/tensorflow_datasets")).expanduser()
+
+
+def _tfds_is_prepared(name):
+    """True when tfds already has ``name`` on disk, so loading needs no network."""
+    return any((_tfds_data_dir() / name).glob("**/dataset_info.json"))
+
+
+def _tfds_load(name, **load_arguments):
+    """``tfds.load`` that fails in about a second offline and cleans up after a failure."""
+    import tensorflow_datasets as tfds
+
+    if not _tfds_is_prepared(name) and not network_available():
+        raise ConnectionError(
+            f"tensorflow-datasets needs the network to download {name!r} the first time, and "
+            "there is none: connect, or use the kit's offline data (source='bundled' for MNIST, "
+            "'colour_digits' for 64x64 images)")
+    data_dir = _tfds_data_dir()
+    paths_before = _tfds_paths(data_dir, name)
+    try:
+        return tfds.load(name, **load_arguments)
+    except BaseException:
+        # a download cut short leaves *.incomplete* folders that later loads trip over
+        for leftover in _tfds_paths(data_dir, name) - paths_before:
+            shutil.rmtree(leftover, ignore_errors=True)
+        raise
+
+
+def _load_tfds_arrays(name, split):
+    """(images uint8, labels) of a small supervised tfds set, as numpy arrays."""
+    import tensorflow_datasets as tfds
+
+    images, labels = tfds.as_numpy(
+        _tfds_load(name, split=split, batch_size=-1, as_supervised=True))
+    return images, labels
+
+
+def _tfds_paths(data_dir, name):
+    """The paths tfds may write for ``name``: its dataset folder and the downloads folder."""
+    roots = [data_dir / name.split("/")[0], data_dir / "downloads"]
+    return {path for root in roots if root.exists() for path in root.iterdir()}
+
+
+# ---------------------------------------------------------------------------------------
+# argument checks shared by the loaders
+# ---------------------------------------------------------------------------------------
+def _check_choice(argument, value, allowed):
+    if value not in allowed:
+        raise ValueError(f"unknown {argument} {value!r}: choose one of {', '.join(map(repr, allowed))}")
+
+
+def _check_positive_int(argument, value):
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value <= 0:
+        raise ValueError(f"{argument} must be a positive int, got {value!r}")
+
+
+@functools.lru_cache(maxsize=None)
+def _say_once(message):
+    print(message)

@@ -1,0 +1,1 @@
+"""The kit's Keras models; each lives in a module named for it."""
