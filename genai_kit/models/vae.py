@@ -1,0 +1,209 @@
+"""The variational autoencoder: encode each image to a distribution, not a point.
+
+The encoder outputs the mean and log-variance of a Gaussian q(z|x) over codes; a code is
+drawn with the reparameterization trick (z = mean + exp(log_var / 2) * eps, eps ~ N(0, I)),
+so the gradient flows through mean and log-variance; the decoder gives Bernoulli pixel
+probabilities p(x|z). The loss is the slides' negative ELBO, in nats per image:
+
+    loss = -E_q[log p(x|z)] + beta * KL(q(z|x) || N(0, I))
+         = reconstruction_loss + beta * kl_loss
+
+beta = 1 is the VAE; beta > 1 trades sharper reconstructions for a smoother latent space
+closer to the prior (beta-VAE, Higgins et al. 2017). Keras logs the three numbers apart
+(``loss``, ``reconstruction_loss``, ``kl_loss``) in ``History``.
+
+MNIST pixels are grey levels in [0, 1], not 0/1, and the Bernoulli likelihood is used for
+them as in keras.io's VAE example: the ELBO is a fair yardstick between models here, but
+not comparable with published numbers on binarized MNIST (about -85 nats).
+"""
+import keras
+import numpy as np
+
+from genai_kit import sampling
+from genai_kit.models import autoencoder
+
+LATENT_DIM = 16
+BETA = 1.0
+LEARNING_RATE = 1e-3
+
+
+def kl_divergence(z_mean, z_log_var):
+    """KL(N(z_mean, exp(z_log_var)) || N(0, I)) per image, in nats.
+
+    Args:
+        z_mean, z_log_var: tensors (n, latent_dim).
+    Returns:
+        tensor (n,), >= 0; 0 exactly when z_mean = 0 and z_log_var = 0.
+    """
+    per_dimension = 1 + z_log_var - keras.ops.square(z_mean) - keras.ops.exp(z_log_var)
+    return -0.5 * keras.ops.sum(per_dimension, axis=-1)
+
+
+def reconstruction_loss(images, reconstructions):
+    """-log p(x|z) per image for Bernoulli pixels: binary cross-entropy summed over pixels.
+
+    Args:
+        images: targets (n, H, W, C) in [0, 1].
+        reconstructions: the decoder's pixel probabilities, same shape, in [0, 1].
+    Returns:
+        tensor (n,) in nats.
+    """
+    per_pixel = keras.ops.binary_crossentropy(images, reconstructions)
+    return keras.ops.sum(keras.ops.reshape(per_pixel, (keras.ops.shape(images)[0], -1)), axis=-1)
+
+
+@keras.saving.register_keras_serializable(package="genai_kit")
+class Sampling(keras.layers.Layer):
+    """The reparameterization trick: [z_mean, z_log_var] -> z = z_mean + exp(z_log_var / 2) * eps.
+
+    eps ~ N(0, I) is drawn from a ``keras.random.SeedGenerator``, so a seeded layer repeats
+    its sequence of draws. Inputs and output: float32 (n, latent_dim).
+    """
+
+    def __init__(self, seed=0, **kwargs):
+        super().__init__(**kwargs)
+        self.seed = seed
+        self.seed_generator = keras.random.SeedGenerator(seed)
+
+    def call(self, inputs):
+        z_mean, z_log_var = inputs
+        epsilon = keras.random.normal(keras.ops.shape(z_mean), seed=self.seed_generator)
+        return z_mean + keras.ops.exp(0.5 * z_log_var) * epsilon
+
+    def get_config(self):
+        config = super().get_config()
+        config.update(seed=self.seed)
+        return config
+
+
+def build_vae(input_shape=autoencoder.IMAGE_SHAPE, latent_dim=LATENT_DIM,
+              hidden_units=autoencoder.HIDDEN_UNITS, architecture="dense",
+              filters=autoencoder.CONV_FILTERS, beta=BETA, learning_rate=LEARNING_RATE, seed=0):
+    """A :class:`VAE` compiled with Adam, ready for ``fit(images)`` (no targets needed).
+
+    Args: as :class:`VAE`, plus ``learning_rate`` of Adam.
+    """
+    vae = VAE(input_shape=input_shape, latent_dim=latent_dim, hidden_units=hidden_units,
+              architecture=architecture, filters=filters, beta=beta, seed=seed)
+    vae.compile(optimizer=keras.optimizers.Adam(learning_rate))
+    return vae
+
+
+@keras.saving.register_keras_serializable(package="genai_kit")
+class VAE(autoencoder.LatentImageModel):
+    """Variational autoencoder for images in [0, 1].
+
+    Args:
+        input_shape: (H, W, C) of the images.
+        latent_dim: size of z: 2 to draw the latent plane, 16 or more for better samples.
+        hidden_units, architecture, filters: the encoder/decoder body, as
+            :func:`genai_kit.models.autoencoder.build_autoencoder` (same dense 512-256 default).
+        beta: weight of the KL term (1: the VAE's ELBO).
+        seed: seed of the reparameterization noise.
+
+    Members: ``encoder`` (images -> [z_mean, z_log_var], each (n, latent_dim)), ``sampler``
+    (:class:`Sampling`), ``decoder`` (z -> images in [0, 1]). Calling the model returns a dict
+    {"reconstruction", "z_mean", "z_log_var"}; z is sampled in training and inference alike,
+    so ``evaluate`` estimates the held-out ELBO.
+    """
+
+    def __init__(self, input_shape=autoencoder.IMAGE_SHAPE, latent_dim=LATENT_DIM,
+                 hidden_units=autoencoder.HIDDEN_UNITS, architecture="dense",
+                 filters=autoencoder.CONV_FILTERS, beta=BETA, seed=0, **kwargs):
+        super().__init__(**kwargs)
+        input_shape = tuple(int(size) for size in input_shape)
+        hidden_units = tuple(int(units) for units in hidden_units)
+        filters = tuple(int(count) for count in filters)
+        autoencoder.check_architecture(input_shape, hidden_units, latent_dim, architecture, filters)
+        if beta < 0:
+            raise ValueError(f"beta must be >= 0 (1: the plain VAE), got {beta}")
+        self.image_shape = input_shape
+        self.latent_dim = int(latent_dim)
+        self.hidden_units = hidden_units
+        self.architecture = architecture
+        self.filters = filters
+        self.beta = float(beta)
+        self.seed = seed
+
+        images = keras.Input(shape=input_shape, name="images")
+        features = autoencoder.encoder_features(images, architecture, hidden_units, filters)
+        z_mean = keras.layers.Dense(self.latent_dim, name="z_mean")(features)
+        z_log_var = keras.layers.Dense(self.latent_dim, name="z_log_var")(features)
+        self.encoder = keras.Model(images, [z_mean, z_log_var], name="encoder")
+        self.sampler = Sampling(seed=seed, name="sampling")
+        self.decoder = autoencoder.build_decoder(self.latent_dim, input_shape, architecture,
+                                                 hidden_units, filters)
+
+        self.total_loss_tracker = keras.metrics.Mean(name="loss")
+        self.reconstruction_loss_tracker = keras.metrics.Mean(name="reconstruction_loss")
+        self.kl_loss_tracker = keras.metrics.Mean(name="kl_loss")
+
+    @property
+    def metrics(self):
+        # listed here so that Keras resets them every epoch and logs them in History
+        return [self.total_loss_tracker, self.reconstruction_loss_tracker, self.kl_loss_tracker]
+
+    def call(self, images, training=False):
+        z_mean, z_log_var = self.encoder(images, training=training)
+        z = self.sampler([z_mean, z_log_var])
+        reconstruction = self.decoder(z, training=training)
+        return {"reconstruction": reconstruction, "z_mean": z_mean, "z_log_var": z_log_var}
+
+    def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
+        # 1. -log p(x|z) for the sampled z, 2. KL(q(z|x) || p(z)), both averaged over the batch
+        reconstruction = keras.ops.mean(reconstruction_loss(x, y_pred["reconstruction"]))
+        kl = keras.ops.mean(kl_divergence(y_pred["z_mean"], y_pred["z_log_var"]))
+        # 3. the negative ELBO, with the KL term weighted by beta
+        total = reconstruction + self.beta * kl
+        self.total_loss_tracker.update_state(total)
+        self.reconstruction_loss_tracker.update_state(reconstruction)
+        self.kl_loss_tracker.update_state(kl)
+        return total
+
+    def encode(self, images, batch_size=256):
+        """q(z|x) of images (n, H, W, C) in [0, 1]: numpy (z_mean, z_log_var), each (n, latent_dim)."""
+        images = autoencoder.check_images(images, self.image_shape)
+        z_mean, z_log_var = self.encoder.predict(images, batch_size=batch_size, verbose=0)
+        return np.asarray(z_mean), np.asarray(z_log_var)
+
+    def reconstruct(self, images, batch_size=256):
+        """Decodings of the codes' means (no sampling noise): numpy (n, H, W, C) in [0, 1]."""
+        z_mean, _ = self.encode(images, batch_size)
+        return self.decode(z_mean, batch_size)
+
+    def sample(self, num_samples, seed=0):
+        """New images from the prior: decode z ~ N(0, I). numpy (n, H, W, C) in [0, 1]."""
+        return self.generate(sampling.latent_batch(self, num_samples, seed=seed))
+
+    def elbo(self, images, batch_size=256):
+        """Held-out ELBO per image in nats (one z sample per image), with its two parts.
+
+        Independent of ``beta``: the ELBO always weighs the KL term by 1.
+
+        Args:
+            images: (n, H, W, C) in [0, 1].
+        Returns:
+            dict of floats: "elbo" (= -reconstruction - kl, <= 0 for binary images),
+            "reconstruction" (-E log p(x|z), >= 0) and "kl" (>= 0), averages over the images.
+        """
+        images = autoencoder.check_images(images, self.image_shape)
+        reconstructions, kls = [], []
+        for start in range(0, len(images), batch_size):
+            batch = images[start:start + batch_size]
+            outputs = self(batch, training=False)
+            reconstructions.append(keras.ops.convert_to_numpy(
+                reconstruction_loss(batch, outputs["reconstruction"])))
+            kls.append(keras.ops.convert_to_numpy(
+                kl_divergence(outputs["z_mean"], outputs["z_log_var"])))
+        reconstruction = float(np.mean(np.concatenate(reconstructions)))
+        kl = float(np.mean(np.concatenate(kls)))
+        return {"elbo": -reconstruction - kl, "reconstruction": reconstruction, "kl": kl}
+
+    def get_config(self):
+        config = super().get_config()
+        config.update(
+            input_shape=self.image_shape, latent_dim=self.latent_dim,
+            hidden_units=self.hidden_units, architecture=self.architecture,
+            filters=self.filters, beta=self.beta, seed=self.seed,
+        )
+        return config
