@@ -1,19 +1,37 @@
 """genai_kit: a Keras 3 course kit for generative AI and the optimization that drives it.
 
-Import ``genai_kit`` before TensorFlow or Keras: it sets two TensorFlow defaults that only
-take effect before TensorFlow is first imported.
+Import ``genai_kit`` before TensorFlow or Keras: it sets TensorFlow's defaults, which only
+take effect before TensorFlow is first imported, and then imports TensorFlow itself.
 
-- ``TF_ENABLE_ONEDNN_OPTS=1``: TensorFlow's oneDNN kernels, off by default on AMD CPUs,
-  about twice as fast for the DCGAN on a CPU (``benchmarks/dcgan_throughput.py``).
-- ``TF_CPP_MIN_LOG_LEVEL=2``: hides TensorFlow's start-up info lines, which would
-  otherwise land in every executed notebook.
+- ``TF_ENABLE_ONEDNN_OPTS=1``: TensorFlow's oneDNN kernels on every CPU (some builds leave
+  them off on AMD CPUs); see ``benchmarks/dcgan_throughput.py`` for what they are worth.
+- ``TF_CPP_MIN_LOG_LEVEL=2``: hides TensorFlow's C++ info messages while it runs.
 
-Both are defaults: a value already in the environment wins.
+Both are defaults: a value already in the environment wins. TensorFlow 2.21 also writes a
+few start-up lines straight to the process's stderr, before it reads any setting; they would
+land in every executed notebook, so the kit imports TensorFlow with stderr silenced. An import
+error still raises as usual.
 """
 import os
 
 os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "1")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+
+def _import_tensorflow_quietly():
+    """Imports TensorFlow with the C-level stderr (file descriptor 2) sent to /dev/null."""
+    saved_stderr = os.dup(2)
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, 2)
+        import tensorflow  # noqa: F401
+    finally:
+        os.dup2(saved_stderr, 2)
+        os.close(saved_stderr)
+        os.close(devnull)
+
+
+_import_tensorflow_quietly()
 
 from genai_kit import config  # noqa: E402  (the environment must be set first)
 from genai_kit.config import choose, quick_mode  # noqa: E402
