@@ -1,0 +1,164 @@
+"""The noise schedule against the DDPM/DDIM closed forms."""
+import numpy as np
+import pytest
+from keras import ops
+
+from genai_kit.diffusion import NoiseSchedule
+
+SHAPE = (512, 8, 8, 1)
+
+
+@pytest.fixture(scope="module")
+def schedule():
+    return NoiseSchedule()
+
+
+@pytest.fixture(scope="module")
+def clean_and_noise():
+    rng = np.random.default_rng(0)
+    x0 = rng.uniform(-1, 1, SHAPE).astype(np.float32)
+    noise = rng.standard_normal(SHAPE).astype(np.float32)
+    return x0, noise
+
+
+def test_linear_betas_and_cumulative_alphas_match_the_closed_forms(schedule):
+    assert schedule.betas.dtype == np.float64
+    assert schedule.betas.shape == (1000,)
+    np.testing.assert_allclose(schedule.betas[[0, -1]], [1e-4, 0.02])
+    np.testing.assert_allclose(np.diff(schedule.betas), (0.02 - 1e-4) / 999)
+    np.testing.assert_allclose(schedule.alphas_cumprod, np.cumprod(1 - schedule.betas))
+    # abar_T ~ 4e-5: almost no signal is left after 1000 steps
+    assert 1e-5 < schedule.alphas_cumprod[-1] < 1e-4
+    np.testing.assert_allclose(schedule.signal_rates**2 + schedule.noise_rates**2, 1.0)
+
+
+def test_cosine_schedule_follows_the_squared_cosine():
+    schedule = NoiseSchedule(schedule="cosine")
+    t = np.arange(1, 1001) / 1000
+    offset = 0.008
+    expected = (np.cos((t + offset) / (1 + offset) * np.pi / 2) ** 2
+                / np.cos(offset / (1 + offset) * np.pi / 2) ** 2)
+    # equal wherever the 0.999 clip of beta has not acted (all but the very end)
+    np.testing.assert_allclose(schedule.alphas_cumprod[:990], expected[:990], rtol=1e-10)
+    assert schedule.betas.max() <= 0.999
+
+
+def test_posterior_variance_matches_the_closed_form(schedule):
+    t = 500
+    expected = (schedule.betas[t] * (1 - schedule.alphas_cumprod[t - 1])
+                / (1 - schedule.alphas_cumprod[t]))
+    assert schedule.posterior_variance[t] == pytest.approx(expected)
+    assert schedule.posterior_variance[0] == 0.0  # the last step adds no noise
+
+
+def test_add_noise_at_t_zero_returns_almost_the_clean_image(schedule, clean_and_noise):
+    x0, noise = clean_and_noise
+    x_t = ops.convert_to_numpy(schedule.add_noise(x0, noise, np.zeros(len(x0), np.int32)))
+    assert np.abs(x_t - x0).max() < 0.05
+    # what is added is noise with std sqrt(beta_1) = 0.01
+    assert np.std(x_t - x0) == pytest.approx(0.01, rel=0.05)
+
+
+def test_add_noise_at_the_last_step_is_almost_pure_unit_noise(schedule, clean_and_noise):
+    x0, noise = clean_and_noise
+    x_t = ops.convert_to_numpy(schedule.add_noise(x0, noise, 999))
+    assert abs(x_t.mean()) < 0.02
+    assert x_t.std() == pytest.approx(1.0, abs=0.02)
+    assert np.corrcoef(x_t.ravel(), noise.ravel())[0, 1] > 0.9999
+
+
+def test_add_noise_uses_each_images_own_timestep(schedule, clean_and_noise):
+    x0, noise = clean_and_noise
+    timesteps = np.arange(len(x0)) % 1000
+    x_t = ops.convert_to_numpy(schedule.add_noise(x0, noise, timesteps))
+    expected = (np.sqrt(schedule.alphas_cumprod[timesteps])[:, None, None, None] * x0
+                + np.sqrt(1 - schedule.alphas_cumprod[timesteps])[:, None, None, None] * noise)
+    np.testing.assert_allclose(x_t, expected, atol=1e-5)
+
+
+def test_set_timesteps_runs_from_the_last_timestep_down_to_zero():
+    local = NoiseSchedule()
+    timesteps = local.set_timesteps(50)
+    assert len(timesteps) == 50
+    assert timesteps[0] == 999 and timesteps[-1] == 0
+    assert np.all(np.diff(timesteps) < 0)
+    np.testing.assert_array_equal(local.previous_timesteps, np.append(timesteps[1:], -1))
+    np.testing.assert_array_equal(local.set_timesteps(1000), np.arange(999, -1, -1))
+
+
+def test_previous_timestep_is_looked_up_in_the_timestep_array():
+    schedule = NoiseSchedule()
+    schedule.set_timesteps(4)
+    np.testing.assert_array_equal(schedule.timesteps, [999, 666, 333, 0])
+    assert schedule.previous_timestep(666) == 333
+    assert schedule.previous_timestep(0) == -1
+    with pytest.raises(ValueError, match="not among"):
+        schedule.previous_timestep(500)
+
+
+def test_more_steps_than_the_schedule_has_is_refused():
+    with pytest.raises(ValueError, match="between 1 and"):
+        NoiseSchedule(num_timesteps=100).set_timesteps(101)
+
+
+def test_ddpm_step_with_the_true_noise_recovers_the_posterior_mean(clean_and_noise):
+    x0, noise = clean_and_noise
+    local = NoiseSchedule()
+    local.set_timesteps(1000)
+    t = 500
+    x_t = ops.convert_to_numpy(local.add_noise(x0, noise, t))
+    alpha_bar, alpha_bar_prev = local.alphas_cumprod[t], local.alphas_cumprod[t - 1]
+    posterior_mean = (np.sqrt(alpha_bar_prev) * local.betas[t] / (1 - alpha_bar) * x0
+                      + np.sqrt(local.alphas[t]) * (1 - alpha_bar_prev) / (1 - alpha_bar) * x_t)
+    zeros = np.zeros_like(x0)
+    mean = ops.convert_to_numpy(local.step(noise, t, x_t, noise=zeros, sampler="ddpm"))
+    np.testing.assert_allclose(mean, posterior_mean, atol=1e-5)
+    # and the noise enters with the posterior standard deviation
+    z = np.ones_like(x0)
+    x_prev = ops.convert_to_numpy(local.step(noise, t, x_t, noise=z, sampler="ddpm"))
+    np.testing.assert_allclose(x_prev - mean, np.sqrt(local.posterior_variance[t]), rtol=1e-4)
+
+
+def test_ddim_step_with_the_true_noise_lands_on_the_forward_process(clean_and_noise):
+    x0, noise = clean_and_noise
+    schedule = NoiseSchedule()
+    schedule.set_timesteps(50)
+    t, prev_t = int(schedule.timesteps[10]), int(schedule.timesteps[11])
+    x_t = schedule.add_noise(x0, noise, t)
+    x_prev = schedule.step(noise, t, x_t, sampler="ddim", eta=0.0)
+    # deterministic DDIM moves along the same (x0, noise) line: x_prev = q-sample at prev_t
+    np.testing.assert_allclose(ops.convert_to_numpy(x_prev),
+                               ops.convert_to_numpy(schedule.add_noise(x0, noise, prev_t)),
+                               atol=1e-5)
+    # the final step (to "t = -1") returns the clean image itself
+    x_0 = schedule.step(noise, 0, schedule.add_noise(x0, noise, 0), sampler="ddim")
+    np.testing.assert_allclose(ops.convert_to_numpy(x_0), x0, atol=1e-5)
+
+
+def test_ddim_with_eta_one_adds_the_ddpm_posterior_noise(clean_and_noise):
+    x0, noise = clean_and_noise
+    schedule = NoiseSchedule()
+    schedule.set_timesteps(1000)
+    t = 300
+    x_t = schedule.add_noise(x0, noise, t)
+    zeros, ones = np.zeros_like(x0), np.ones_like(x0)
+    ddpm = [ops.convert_to_numpy(schedule.step(noise, t, x_t, noise=z, sampler="ddpm"))
+            for z in (zeros, ones)]
+    ddim = [ops.convert_to_numpy(schedule.step(noise, t, x_t, noise=z, sampler="ddim", eta=1.0))
+            for z in (zeros, ones)]
+    np.testing.assert_allclose(ddim[1] - ddim[0], ddpm[1] - ddpm[0], rtol=1e-4)
+    np.testing.assert_allclose(ddim[0], ddpm[0], atol=1e-5)  # and the same mean
+
+
+def test_a_stochastic_step_without_noise_is_refused(clean_and_noise):
+    x0, noise = clean_and_noise
+    schedule = NoiseSchedule()
+    with pytest.raises(ValueError, match="stochastic"):
+        schedule.step(noise, 999, x0, sampler="ddpm")
+    with pytest.raises(ValueError, match="sampler"):
+        schedule.step(noise, 999, x0, sampler="euler")
+
+
+def test_unknown_schedule_is_refused():
+    with pytest.raises(ValueError, match="schedule must be one of"):
+        NoiseSchedule(schedule="quadratic")
