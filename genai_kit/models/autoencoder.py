@@ -171,6 +171,28 @@ def check_images(images, image_shape):
     return images
 
 
+def predict_in_batches(model, inputs, batch_size=256):
+    """``model(inputs, training=False)`` batch by batch, as numpy.
+
+    Calls the model directly (no ``predict``): no tf.function is traced for each new model,
+    which keeps many small calls in a notebook fast and quiet.
+
+    Args:
+        model: a Keras model or layer.
+        inputs: numpy array (n, ...), n >= 1.
+        batch_size: rows per call.
+    Returns:
+        the model's output structure (array, list or dict) with numpy arrays of n rows.
+    """
+    if len(inputs) == 0:
+        raise ValueError("got 0 inputs: pass at least one image or latent")
+    outputs = [model(inputs[start:start + batch_size], training=False)
+               for start in range(0, len(inputs), batch_size)]
+    return keras.tree.map_structure(
+        lambda *batches: np.concatenate([keras.ops.convert_to_numpy(batch) for batch in batches]),
+        *outputs)
+
+
 def _first_images(x):
     """The images of ``x`` as given to fit/evaluate: an array, or a dataset's first batch."""
     if hasattr(x, "take") and hasattr(x, "element_spec"):  # a tf.data.Dataset
@@ -194,7 +216,7 @@ class LatentImageModel(keras.Model):
     def decode(self, latents, batch_size=256):
         """Images for latent codes: numpy float32 (n, *latent_shape) -> (n, H, W, C) in [0, 1]."""
         latents = sampling.check_latents(latents, self.latent_shape)
-        return np.asarray(self.decoder.predict(latents, batch_size=batch_size, verbose=0))
+        return predict_in_batches(self.decoder, latents, batch_size)
 
     def generate(self, latents):
         """The sampling protocol: ``decode`` clipped to [0, 1] (see genai_kit.sampling)."""
@@ -254,7 +276,7 @@ class Autoencoder(LatentImageModel):
     def encode(self, images, batch_size=256):
         """Codes of images: (n, H, W, C) in [0, 1] -> numpy float32 (n, latent_dim)."""
         images = check_images(images, self.image_shape)
-        return np.asarray(self.encoder.predict(images, batch_size=batch_size, verbose=0))
+        return predict_in_batches(self.encoder, images, batch_size)
 
     def reconstruct(self, images, batch_size=256):
         """decode(encode(images)): numpy float32 (n, H, W, C) in [0, 1]."""

@@ -163,8 +163,8 @@ class VAE(autoencoder.LatentImageModel):
     def encode(self, images, batch_size=256):
         """q(z|x) of images (n, H, W, C) in [0, 1]: numpy (z_mean, z_log_var), each (n, latent_dim)."""
         images = autoencoder.check_images(images, self.image_shape)
-        z_mean, z_log_var = self.encoder.predict(images, batch_size=batch_size, verbose=0)
-        return np.asarray(z_mean), np.asarray(z_log_var)
+        z_mean, z_log_var = autoencoder.predict_in_batches(self.encoder, images, batch_size)
+        return z_mean, z_log_var
 
     def reconstruct(self, images, batch_size=256):
         """Decodings of the codes' means (no sampling noise): numpy (n, H, W, C) in [0, 1]."""
@@ -187,16 +187,10 @@ class VAE(autoencoder.LatentImageModel):
             "reconstruction" (-E log p(x|z), >= 0) and "kl" (>= 0), averages over the images.
         """
         images = autoencoder.check_images(images, self.image_shape)
-        reconstructions, kls = [], []
-        for start in range(0, len(images), batch_size):
-            batch = images[start:start + batch_size]
-            outputs = self(batch, training=False)
-            reconstructions.append(keras.ops.convert_to_numpy(
-                reconstruction_loss(batch, outputs["reconstruction"])))
-            kls.append(keras.ops.convert_to_numpy(
-                kl_divergence(outputs["z_mean"], outputs["z_log_var"])))
-        reconstruction = float(np.mean(np.concatenate(reconstructions)))
-        kl = float(np.mean(np.concatenate(kls)))
+        outputs = autoencoder.predict_in_batches(self, images, batch_size)
+        reconstruction = float(keras.ops.mean(
+            reconstruction_loss(images, outputs["reconstruction"])))
+        kl = float(keras.ops.mean(kl_divergence(outputs["z_mean"], outputs["z_log_var"])))
         return {"elbo": -reconstruction - kl, "reconstruction": reconstruction, "kl": kl}
 
     def get_config(self):
