@@ -1,0 +1,390 @@
+"""DiffusionModel: trains a noise-prediction network (DDPM) and samples it with DDPM or DDIM.
+
+Training is the DDPM paper's Algorithm 1 (``compute_loss``): take a clean image x0, a
+timestep t and noise eps, make x_t = sqrt(abar_t) x0 + sqrt(1 - abar_t) eps, and regress
+eps_theta(x_t, t) on eps. Sampling runs the reverse process from pure noise; the whole loop
+over the timesteps runs inside one compiled TensorFlow function (``sample``), and an eager
+step-by-step path with a progress bar shows the same computation one step at a time.
+
+A conditional network (``build_unet(num_classes=10)``) is trained with the labels dropped to
+a null class now and then, so it also predicts unconditionally; sampling can then mix the two
+predictions, eps_u + s (eps_c - eps_u), with guidance scale s (classifier-free guidance).
+"""
+import keras
+import numpy as np
+import tensorflow as tf
+from keras import ops
+from tqdm.auto import tqdm
+
+from genai_kit import sampling
+from genai_kit.diffusion.schedule import SAMPLERS, NoiseSchedule
+
+CLASS_EMBEDDING_LAYER = "class_embedding"
+
+
+@keras.saving.register_keras_serializable(package="genai_kit")
+class DiffusionModel(keras.Model):
+    """A denoising diffusion model: network + noise schedule + EMA copy for sampling.
+
+    Train it with ``fit`` on images in ``value_range`` (a dataset of images, or of
+    (images, labels) for a conditional network); sample with ``sample`` or, through the kit's
+    sampling protocol, ``generate(latents)`` where the latents are the starting noise.
+
+    Args:
+        network: noise-prediction keras.Model from ``unet.build_unet``: inputs
+            [x_t (n, H, W, C), t (n,) int32 (, labels (n,) int32)] -> eps (n, H, W, C).
+        schedule: a NoiseSchedule (default: linear, T = 1000, betas 1e-4 .. 0.02).
+        ema_decay: decay of the exponential moving average of the weights that sampling
+            uses (warmed up as min(decay, (1 + step) / (10 + step)) so short runs work).
+        class_dropout: probability of replacing a label by the null class in training.
+        value_range: (low, high) of the training images, e.g. (0, 1) for ``load_mnist``
+            or (-1, 1) for ``image_dataset``; the model works in [-1, 1] internally.
+        sampler: default sampler of ``generate``: "ddim" or "ddpm".
+        num_sampling_steps: default number of steps of ``generate``.
+        seed: seed of the training randomness (timesteps, noise, label dropout).
+
+    Attributes:
+        network: the trained network; ema_network: its moving average (used to sample).
+        image_shape: (H, W, C); num_classes: None (unconditional) or the number of classes.
+    """
+
+    def __init__(self, network, schedule=None, ema_decay=0.999, class_dropout=0.1,
+                 value_range=(0, 1), sampler="ddim", num_sampling_steps=50, seed=None,
+                 **kwargs):
+        super().__init__(**kwargs)
+        if sampler not in SAMPLERS:
+            raise ValueError(f"sampler must be one of {SAMPLERS}, got {sampler!r}")
+        if len(network.inputs) not in (2, 3):
+            raise ValueError(
+                "network must take [noisy_images, timesteps] or [noisy_images, timesteps, "
+                f"class_labels], got {len(network.inputs)} inputs: build it with unet.build_unet"
+            )
+        self.network = network
+        self.schedule = NoiseSchedule() if schedule is None else schedule
+        self.ema_decay = float(ema_decay)
+        self.class_dropout = float(class_dropout)
+        self.value_range = tuple(float(value) for value in value_range)
+        self.sampler = sampler
+        self.num_sampling_steps = int(num_sampling_steps)
+        self.seed = seed
+        self.image_shape = tuple(int(size) for size in network.inputs[0].shape[1:])
+        self.num_classes = None
+        if len(network.inputs) == 3:
+            # the embedding has one row per class plus the null class
+            self.num_classes = network.get_layer(CLASS_EMBEDDING_LAYER).input_dim - 1
+
+        self.ema_network = keras.models.clone_model(network)
+        self.ema_network.set_weights(network.get_weights())
+        self.ema_network.trainable = False
+        self.seed_generator = keras.random.SeedGenerator(seed)
+        self.loss_tracker = keras.metrics.Mean(name="loss")
+        self._compiled_loops = {}
+        self.built = True  # the network is built already; nothing waits for a first batch
+
+    # ------------------------------------------------------------------ protocol
+    @property
+    def latent_shape(self):
+        """(H, W, C): a diffusion model's latent is its starting noise image."""
+        return self.image_shape
+
+    @property
+    def conditional(self):
+        return self.num_classes is not None
+
+    @property
+    def null_class(self):
+        """The label meaning "no class" (classifier-free guidance's unconditional input)."""
+        return self.num_classes
+
+    def generate(self, latents):
+        """Images from starting noise, with the default sampler and step count.
+
+        A conditional model draws the classes 0, 1, ..., num_classes - 1, 0, ... in turn.
+
+        Args:
+            latents: standard normal noise (n, H, W, C).
+        Returns:
+            numpy float32 (n, H, W, C) in [0, 1].
+        """
+        latents = sampling.check_latents(latents, self.latent_shape)
+        labels = None
+        if self.conditional:
+            labels = np.arange(len(latents)) % self.num_classes
+        return self.sample(latents=latents, class_labels=labels)
+
+    # ------------------------------------------------------------------ training
+    @property
+    def metrics(self):
+        return [self.loss_tracker]
+
+    def call(self, inputs, training=False):
+        """The network's noise prediction: [x_t, t (, labels)] -> eps (n, H, W, C)."""
+        return self.network(inputs, training=training)
+
+    def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
+        """The DDPM paper's Algorithm 1 on a batch of clean images.
+
+        Args:
+            x: clean images (n, H, W, C) in ``value_range``.
+            y: class labels (n,) in [0, num_classes) for a conditional network, else None.
+        Returns:
+            scalar: mean squared error between the true and the predicted noise.
+        """
+        # 1. x0 ~ q(x0): the batch, moved to [-1, 1]
+        low, high = self.value_range
+        images = (ops.cast(x, "float32") - low) / (high - low) * 2.0 - 1.0
+        batch_size = ops.shape(images)[0]
+        # 2. t ~ Uniform({0, ..., T-1})
+        timesteps = keras.random.randint((batch_size,), 0, self.schedule.num_timesteps,
+                                         dtype="int32", seed=self.seed_generator)
+        # 3. eps ~ N(0, I)
+        noise = keras.random.normal(ops.shape(images), seed=self.seed_generator)
+        noisy_images = self.schedule.add_noise(images, noise, timesteps)
+        inputs = [noisy_images, timesteps]
+        if self.conditional:
+            if y is None:
+                raise ValueError("a conditional model trains on (images, labels) batches: "
+                                 "use mnist_dataset(..., with_labels=True)")
+            keep = keras.random.uniform((batch_size,), seed=self.seed_generator) >= self.class_dropout
+            inputs.append(ops.where(keep, ops.cast(y, "int32"), self.null_class))
+        # 4. gradient step on || eps - eps_theta(x_t, t) ||^2
+        predicted_noise = self.network(inputs, training=training)
+        return ops.mean(ops.square(noise - predicted_noise))
+
+    def train_step(self, data):
+        x, y, _ = keras.utils.unpack_x_y_sample_weight(data)
+        with tf.GradientTape() as tape:
+            loss = self.compute_loss(x=x, y=y, training=True)
+        weights = self.network.trainable_weights
+        self.optimizer.apply_gradients(zip(tape.gradient(loss, weights), weights))
+        self._update_ema()
+        self.loss_tracker.update_state(loss)
+        return {"loss": self.loss_tracker.result()}
+
+    def test_step(self, data):
+        x, y, _ = keras.utils.unpack_x_y_sample_weight(data)
+        self.loss_tracker.update_state(self.compute_loss(x=x, y=y, training=False))
+        return {"loss": self.loss_tracker.result()}
+
+    def _update_ema(self):
+        step = ops.cast(self.optimizer.iterations, "float32")
+        decay = ops.minimum(self.ema_decay, (1.0 + step) / (10.0 + step))
+        for ema_weight, weight in zip(self.ema_network.weights, self.network.weights):
+            ema_weight.assign(decay * ema_weight + (1.0 - decay) * weight)
+
+    # ------------------------------------------------------------------ sampling
+    def predict_noise(self, noisy_images, timesteps, class_labels=None, guidance_scale=None,
+                      use_ema=True):
+        """The (guided) noise prediction, for looking inside one step.
+
+        Args:
+            noisy_images: x_t (n, H, W, C) in [-1, 1] scale.
+            timesteps: int (n,) or one int, in [0, T-1].
+            class_labels: int (n,) for a conditional model; None = the null class.
+            guidance_scale: None: one pass with ``class_labels``; s: eps_u + s (eps_c - eps_u),
+                so 0 gives the unconditional and 1 the conditional prediction.
+            use_ema: use the EMA weights (as sampling does) or the trained ones.
+        Returns:
+            numpy float32 (n, H, W, C).
+        """
+        noisy_images = self._check_images(noisy_images)
+        labels = self._check_labels(class_labels, len(noisy_images), guidance_scale)
+        timesteps = np.broadcast_to(np.asarray(timesteps, dtype=np.int32), (len(noisy_images),))
+        network = self.ema_network if use_ema else self.network
+        scale = 1.0 if guidance_scale is None else float(guidance_scale)
+        noise = self._guided_noise(network, tf.constant(noisy_images), tf.constant(timesteps),
+                                   tf.constant(labels), scale, guided=guidance_scale is not None)
+        return ops.convert_to_numpy(noise)
+
+    def sample(self, num_samples=None, num_steps=None, sampler=None, eta=0.0,
+               guidance_scale=None, class_labels=None, seed=0, latents=None,
+               compiled=True, return_intermediates=False, num_intermediates=10):
+        """Runs the reverse process from pure noise to images.
+
+        Args:
+            num_samples: n (or give ``latents``).
+            num_steps: number of reverse steps, at most T (default: ``num_sampling_steps``).
+            sampler: "ddpm" (stochastic, the paper's Algorithm 2) or "ddim" (default:
+                ``self.sampler``).
+            eta: DDIM noise, 0 = deterministic (ignored by DDPM).
+            guidance_scale: classifier-free guidance scale s (conditional models with
+                ``class_labels`` only); None = plain conditional/unconditional sampling.
+            class_labels: int (n,) in [0, num_classes) for a conditional model; None samples
+                unconditionally.
+            seed: int seed of the starting noise and of every step's noise.
+            latents: starting noise (n, H, W, C); default: drawn from ``seed``.
+            compiled: True runs the whole loop in one compiled function; False runs it
+                eagerly, one step at a time, with a progress bar (the teaching path).
+            return_intermediates: also return the images along the way.
+            num_intermediates: how many intermediate images to keep (including the noise).
+        Returns:
+            numpy float32 (n, H, W, C) in [0, 1]; with ``return_intermediates`` also a dict
+            {paper timestep t: images (n, H, W, C) in [0, 1]}, from t = T (the noise) down to
+            t = 0 (the result), in that order.
+        """
+        sampler = self.sampler if sampler is None else sampler
+        if sampler not in SAMPLERS:
+            raise ValueError(f"sampler must be one of {SAMPLERS}, got {sampler!r}")
+        num_steps = self.num_sampling_steps if num_steps is None else int(num_steps)
+        if latents is None:
+            if num_samples is None:
+                raise ValueError("pass num_samples or latents (the starting noise)")
+            latents = sampling.latent_batch(self.latent_shape, num_samples, seed=seed)
+        latents = sampling.check_latents(latents, self.latent_shape)
+        labels = self._check_labels(class_labels, len(latents), guidance_scale)
+        timesteps = self.schedule.set_timesteps(num_steps).astype(np.int32)
+        previous_timesteps = self.schedule.previous_timesteps.astype(np.int32)
+        eta = float(eta) if sampler == "ddim" else 1.0
+        guided = guidance_scale is not None
+        scale = 1.0 if guidance_scale is None else float(guidance_scale)
+        # which step's result goes in which intermediate slot (-1: not kept)
+        slots = np.full(num_steps, -1, dtype=np.int32)
+        if return_intermediates:
+            kept = np.unique(np.round(np.linspace(0, num_steps - 1, max(num_intermediates - 1, 1))))
+            slots[kept.astype(int)] = np.arange(len(kept))
+        num_records = int(slots.max()) + 1
+
+        arguments = (latents, labels, timesteps, previous_timesteps, np.float32(scale),
+                     np.int32(seed), slots)
+        options = dict(sampler=sampler, eta=eta, guided=guided, num_records=num_records)
+        if compiled:
+            images, frames = self._compiled_loop(**options)(*arguments)
+        else:
+            images, frames = self._reverse_loop(*arguments, progress=True, **options)
+        images = _to_unit_range(images)
+        if not return_intermediates:
+            return images
+        recorded = [self.schedule.num_timesteps] + [int(previous_timesteps[step]) + 1
+                                                    for step in np.flatnonzero(slots >= 0)]
+        pictures = [_to_unit_range(latents)] + [_to_unit_range(frame) for frame in frames]
+        return images, dict(zip(recorded, pictures))
+
+    def _compiled_loop(self, sampler, eta, guided, num_records):
+        """One tf.function per sampling mode, traced once for any n and number of steps."""
+        key = (sampler, eta, guided, num_records)
+        if key not in self._compiled_loops:
+            signature = [
+                tf.TensorSpec((None,) + self.image_shape, tf.float32),  # latents
+                tf.TensorSpec((None,), tf.int32),  # labels
+                tf.TensorSpec((None,), tf.int32),  # timesteps
+                tf.TensorSpec((None,), tf.int32),  # previous timesteps
+                tf.TensorSpec((), tf.float32),  # guidance scale
+                tf.TensorSpec((), tf.int32),  # seed
+                tf.TensorSpec((None,), tf.int32),  # intermediate slots
+            ]
+
+            def loop(*arguments):
+                return self._reverse_loop(*arguments, sampler=sampler, eta=eta, guided=guided,
+                                          num_records=num_records, progress=False)
+
+            self._compiled_loops[key] = tf.function(loop, input_signature=signature)
+        return self._compiled_loops[key]
+
+    def _reverse_loop(self, latents, labels, timesteps, previous_timesteps, guidance_scale,
+                      seed, slots, sampler, eta, guided, num_records, progress):
+        """x_T -> x_0 over ``timesteps``; eager with a progress bar or traced by tf.function.
+
+        Returns:
+            (images (n, H, W, C) in [-1, 1], frames (num_records, n, H, W, C)).
+        """
+        images = tf.convert_to_tensor(latents, tf.float32)
+        labels, timesteps, previous_timesteps, slots = (
+            tf.convert_to_tensor(array, tf.int32)
+            for array in (labels, timesteps, previous_timesteps, slots))
+        frames = tf.zeros(tf.concat([[num_records], tf.shape(images)], 0), tf.float32)
+        stochastic = sampler == "ddpm" or eta > 0
+
+        def reverse_step(index, images, frames):
+            t = timesteps[index]
+            predicted_noise = self._guided_noise(
+                self.ema_network, images, tf.fill(tf.shape(images)[:1], t), labels,
+                guidance_scale, guided)
+            noise = None
+            if stochastic:
+                noise = tf.random.stateless_normal(tf.shape(images), seed=tf.stack([seed, index]))
+            images = self.schedule.step(predicted_noise, t, images, noise=noise, sampler=sampler,
+                                        eta=eta, prev_t=previous_timesteps[index])
+            if num_records:
+                # write this step's images into its slot (if it has one) without a Python if
+                in_slot = tf.equal(tf.range(num_records), slots[index])
+                frames = tf.where(in_slot[:, None, None, None, None], images[None], frames)
+            return index + 1, images, frames
+
+        if progress:
+            for index in tqdm(range(len(timesteps)), desc=f"{sampler} sampling", unit="step"):
+                _, images, frames = reverse_step(tf.constant(index, tf.int32), images, frames)
+            return images, frames
+        _, images, frames = tf.while_loop(
+            lambda index, *_: index < tf.shape(timesteps)[0], reverse_step,
+            (tf.constant(0, tf.int32), images, frames))
+        return images, frames
+
+    def _guided_noise(self, network, images, timesteps, labels, guidance_scale, guided):
+        """eps(x_t, t, labels), or eps_u + s (eps_c - eps_u) in one doubled batch when guided."""
+        if not self.conditional:
+            return network([images, timesteps], training=False)
+        if not guided:
+            return network([images, timesteps, labels], training=False)
+        null_labels = tf.fill(tf.shape(labels), tf.constant(self.null_class, tf.int32))
+        both = network([tf.concat([images, images], 0), tf.concat([timesteps, timesteps], 0),
+                        tf.concat([labels, null_labels], 0)], training=False)
+        conditional_noise, unconditional_noise = tf.split(both, 2)
+        return unconditional_noise + guidance_scale * (conditional_noise - unconditional_noise)
+
+    # ------------------------------------------------------------------ checks
+    def _check_images(self, images):
+        images = np.asarray(images, dtype=np.float32)
+        if images.ndim != 4 or images.shape[1:] != self.image_shape:
+            raise ValueError(
+                f"expected images of shape (n, {', '.join(map(str, self.image_shape))}), got "
+                f"{images.shape}: this model was built for {self.image_shape} images"
+            )
+        return images
+
+    def _check_labels(self, class_labels, num_samples, guidance_scale):
+        """int32 (n,) labels for the network: the given ones, or the null class."""
+        if not self.conditional:
+            if class_labels is not None or guidance_scale is not None:
+                raise ValueError(
+                    "this model is unconditional: class_labels and guidance_scale need a "
+                    "network built with build_unet(num_classes=...)"
+                )
+            return np.zeros(num_samples, dtype=np.int32)  # unused placeholder
+        if class_labels is None:
+            if guidance_scale is not None:
+                raise ValueError("guidance_scale needs class_labels: the classes to steer toward")
+            return np.full(num_samples, self.null_class, dtype=np.int32)
+        labels = np.asarray(class_labels).astype(np.int32).reshape(-1)
+        if len(labels) != num_samples:
+            raise ValueError(f"got {len(labels)} class_labels for {num_samples} samples")
+        if labels.min() < 0 or labels.max() >= self.num_classes:
+            raise ValueError(f"class_labels must lie in [0, {self.num_classes}), "
+                             f"got values from {labels.min()} to {labels.max()}")
+        return labels
+
+    # ------------------------------------------------------------------ saving
+    def get_config(self):
+        return {
+            **super().get_config(),
+            "network": keras.saving.serialize_keras_object(self.network),
+            "schedule": self.schedule.get_config(),
+            "ema_decay": self.ema_decay,
+            "class_dropout": self.class_dropout,
+            "value_range": list(self.value_range),
+            "sampler": self.sampler,
+            "num_sampling_steps": self.num_sampling_steps,
+            "seed": self.seed,
+        }
+
+    @classmethod
+    def from_config(cls, config):
+        config = dict(config)
+        network = keras.saving.deserialize_keras_object(config.pop("network"))
+        schedule = NoiseSchedule.from_config(config.pop("schedule"))
+        return cls(network, schedule=schedule, **config)
+
+
+def _to_unit_range(images):
+    """Images in [-1, 1] (tensor or array) -> numpy float32 in [0, 1]."""
+    images = np.asarray(ops.convert_to_numpy(images), dtype=np.float32)
+    return np.clip((images + 1.0) / 2.0, 0.0, 1.0)

@@ -1,0 +1,179 @@
+"""The U-Net and DiffusionModel: shapes, learning, samplers, guidance, saving, errors."""
+import keras
+import numpy as np
+import pytest
+
+from genai_kit import data, sampling
+from genai_kit.diffusion import DiffusionModel, NoiseSchedule, unet
+
+TINY = dict(widths=(8, 16), embedding_dim=16)
+NUM_TIMESTEPS = 100  # a short schedule keeps sampling tests fast
+
+
+def tiny_model(num_classes=None, seed=0, **kwargs):
+    keras.utils.set_random_seed(seed)
+    network = unet.build_unet((28, 28, 1), num_classes=num_classes, **TINY)
+    # the output layer starts at zero (predicts "no noise"); give it weights so that
+    # sampling and guidance tests see predictions that depend on their inputs
+    output = network.get_layer("predicted_noise")
+    output.kernel.assign(keras.random.normal(output.kernel.shape, stddev=0.05, seed=seed))
+    return DiffusionModel(network, schedule=NoiseSchedule(NUM_TIMESTEPS), seed=seed, **kwargs)
+
+
+@pytest.fixture(scope="module")
+def model():
+    return tiny_model()
+
+
+@pytest.fixture(scope="module")
+def conditional_model():
+    return tiny_model(num_classes=10)
+
+
+@pytest.mark.parametrize("image_shape", [(28, 28, 1), (32, 32, 3), (64, 64, 3)])
+def test_unet_predicts_noise_shaped_like_its_images(image_shape):
+    network = unet.build_unet(image_shape, num_classes=10, **TINY)
+    images = np.zeros((2,) + image_shape, np.float32)
+    output = network([images, np.array([0, 999], np.int32), np.array([3, 10], np.int32)])
+    assert tuple(output.shape) == (2,) + image_shape
+
+
+def test_unet_refuses_sides_that_do_not_halve_evenly():
+    with pytest.raises(ValueError, match="divisible by 4"):
+        unet.build_unet((30, 30, 1), widths=(8, 16, 32))
+
+
+def test_sinusoidal_embedding_tells_timesteps_apart():
+    embedding = keras.ops.convert_to_numpy(unet.SinusoidalEmbedding(32)(np.array([0, 1, 500])))
+    assert embedding.shape == (3, 32)
+    np.testing.assert_allclose(embedding[0], [0.0] * 16 + [1.0] * 16, atol=1e-6)
+    assert np.linalg.norm(embedding[1] - embedding[0]) > 0.5
+    assert np.linalg.norm(embedding[2] - embedding[1]) > 1.0
+
+
+def test_loss_falls_when_training_on_real_digits_and_the_ema_trails_the_weights():
+    model = tiny_model()
+    model.compile(optimizer=keras.optimizers.Adam(2e-3))
+    stem = model.network.get_layer("stem").kernel
+    initial = stem.numpy()
+    dataset = data.mnist_dataset("train", batch_size=64, num_examples=1024, seed=0)
+    evaluation = data.mnist_dataset("test", batch_size=250, shuffle=False)
+    before = model.evaluate(evaluation, verbose=0)
+    model.fit(dataset, epochs=3, verbose=0)
+    after = model.evaluate(evaluation, verbose=0)
+    # predicting "no noise" scores about 1 (unit-variance noise); learning halves it at least
+    assert before > 0.8
+    assert after < 0.5 * before
+    # the moving average moved the same way as the weights, but less far
+    moved = stem.numpy() - initial
+    ema_moved = model.ema_network.get_layer("stem").kernel.numpy() - initial
+    assert np.sum(moved * ema_moved) > 0
+    assert 0 < np.linalg.norm(ema_moved) < np.linalg.norm(moved)
+
+
+def test_ddim_with_eta_zero_is_deterministic_for_a_fixed_seed(model):
+    first = model.sample(4, num_steps=10, sampler="ddim", eta=0.0, seed=3)
+    again = model.sample(4, num_steps=10, sampler="ddim", eta=0.0, seed=3)
+    other = model.sample(4, num_steps=10, sampler="ddim", eta=0.0, seed=4)
+    np.testing.assert_array_equal(first, again)
+    assert np.abs(first - other).max() > 0.01
+
+
+def test_ddpm_noise_makes_samples_from_one_start_differ_by_seed(model):
+    latents = sampling.latent_batch(model, 4, seed=0)
+    one = model.sample(latents=latents, num_steps=10, sampler="ddpm", seed=1)
+    two = model.sample(latents=latents, num_steps=10, sampler="ddpm", seed=2)
+    np.testing.assert_array_equal(one, model.sample(latents=latents, num_steps=10,
+                                                    sampler="ddpm", seed=1))
+    assert np.abs(one - two).max() > 0.01
+
+
+def test_compiled_loop_matches_the_eager_step_by_step_loop(conditional_model):
+    options = dict(num_steps=8, sampler="ddpm", seed=5, class_labels=[1, 2, 3],
+                   guidance_scale=2.0, return_intermediates=True, num_intermediates=4)
+    compiled, compiled_frames = conditional_model.sample(3, compiled=True, **options)
+    eager, eager_frames = conditional_model.sample(3, compiled=False, **options)
+    np.testing.assert_allclose(compiled, eager, atol=1e-4)
+    assert list(compiled_frames) == list(eager_frames)
+    for t in compiled_frames:
+        np.testing.assert_allclose(compiled_frames[t], eager_frames[t], atol=1e-4)
+
+
+def test_intermediates_run_from_the_noise_to_the_result(model):
+    latents = sampling.latent_batch(model, 2, seed=0)
+    images, frames = model.sample(latents=latents, num_steps=20, return_intermediates=True,
+                                  num_intermediates=5)
+    timesteps = list(frames)
+    assert timesteps[0] == NUM_TIMESTEPS and timesteps[-1] == 0
+    assert timesteps == sorted(timesteps, reverse=True) and len(timesteps) == 5
+    np.testing.assert_allclose(frames[NUM_TIMESTEPS], np.clip((latents + 1) / 2, 0, 1))
+    np.testing.assert_array_equal(frames[0], images)
+
+
+def test_guidance_scale_zero_and_one_give_the_unconditional_and_conditional_predictions(
+        conditional_model):
+    rng = np.random.default_rng(0)
+    x_t = rng.standard_normal((4, 28, 28, 1)).astype(np.float32)
+    labels = np.array([0, 3, 7, 9])
+    t = np.array([10, 40, 70, 99])
+    conditional = conditional_model.predict_noise(x_t, t, class_labels=labels)
+    unconditional = conditional_model.predict_noise(x_t, t)  # the null class
+    assert np.abs(conditional - unconditional).max() > 1e-4  # labels matter
+    np.testing.assert_allclose(
+        conditional_model.predict_noise(x_t, t, labels, guidance_scale=0.0), unconditional,
+        atol=1e-5)
+    np.testing.assert_allclose(
+        conditional_model.predict_noise(x_t, t, labels, guidance_scale=1.0), conditional,
+        atol=1e-5)
+    scale_three = conditional_model.predict_noise(x_t, t, labels, guidance_scale=3.0)
+    np.testing.assert_allclose(scale_three, unconditional + 3 * (conditional - unconditional),
+                               atol=1e-4)
+
+
+def test_generate_follows_the_sampling_protocol(conditional_model):
+    assert sampling.is_generator(conditional_model)
+    assert conditional_model.latent_shape == (28, 28, 1)
+    images = conditional_model.generate(sampling.latent_batch(conditional_model, 3))
+    assert images.shape == (3, 28, 28, 1) and images.dtype == np.float32
+    assert images.min() >= 0.0 and images.max() <= 1.0
+
+
+def test_saved_model_loads_and_samples_the_same_images(tmp_path):
+    model = tiny_model(num_classes=10)
+    # make the EMA copy differ from the network, so that loading must restore both
+    kernel = model.ema_network.get_layer("predicted_noise").kernel
+    kernel.assign(kernel * 2.0)
+    path = tmp_path / "diffusion.keras"
+    model.save(path)
+    loaded = keras.models.load_model(path)
+    assert loaded.num_classes == 10 and loaded.schedule.num_timesteps == NUM_TIMESTEPS
+    for original, restored in zip(model.weights, loaded.weights):
+        np.testing.assert_array_equal(original.numpy(), restored.numpy())
+    options = dict(num_steps=5, sampler="ddpm", seed=0, class_labels=[4, 5], guidance_scale=2.0)
+    np.testing.assert_allclose(loaded.sample(2, **options), model.sample(2, **options), atol=1e-6)
+
+
+def test_guidance_on_an_unconditional_model_is_refused(model):
+    with pytest.raises(ValueError, match="unconditional"):
+        model.sample(2, num_steps=5, guidance_scale=3.0)
+    with pytest.raises(ValueError, match="unconditional"):
+        model.sample(2, num_steps=5, class_labels=[1, 2])
+
+
+def test_guidance_without_class_labels_is_refused(conditional_model):
+    with pytest.raises(ValueError, match="needs class_labels"):
+        conditional_model.sample(2, num_steps=5, guidance_scale=3.0)
+    with pytest.raises(ValueError, match=r"class_labels must lie in \[0, 10\)"):
+        conditional_model.sample(2, num_steps=5, class_labels=[1, 10])
+
+
+def test_more_steps_than_the_schedule_has_is_refused(model):
+    with pytest.raises(ValueError, match="cannot take more steps than T"):
+        model.sample(2, num_steps=NUM_TIMESTEPS + 1)
+
+
+def test_wrong_image_shapes_are_refused(model):
+    with pytest.raises(ValueError, match=r"latents of shape \(n, 28, 28, 1\)"):
+        model.sample(latents=np.zeros((2, 32, 32, 3), np.float32))
+    with pytest.raises(ValueError, match="built for"):
+        model.predict_noise(np.zeros((2, 28, 28), np.float32), 5)
