@@ -75,6 +75,18 @@ def test_history_logs_total_reconstruction_and_kl_with_total_weighted_by_beta(di
     assert all(kl >= 0 for kl in history["kl_loss"])
 
 
+def test_changing_beta_between_fits_changes_the_loss_weight(digits):
+    model = vae_module.build_vae(latent_dim=4, beta=1.0)
+    model.fit(digits[0][:256], epochs=1, verbose=0)
+    model.beta = 5.0
+    history = model.fit(digits[0][:256], epochs=1, verbose=0).history
+    assert model.beta == 5.0
+    np.testing.assert_allclose(history["loss"][0],
+                               history["reconstruction_loss"][0] + 5.0 * history["kl_loss"][0], rtol=1e-4)
+    with pytest.raises(ValueError, match="beta"):
+        model.beta = -0.5
+
+
 def test_training_on_real_digits_raises_the_held_out_elbo(digits):
     train, test = digits
     keras.utils.set_random_seed(0)

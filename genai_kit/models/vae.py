@@ -122,8 +122,12 @@ class VAE(autoencoder.LatentImageModel):
         self.hidden_units = hidden_units
         self.architecture = architecture
         self.filters = filters
-        self.beta = float(beta)
         self.seed = seed
+        # a variable, not a Python float, so that a callback can change it between epochs
+        # (KL annealing) after the training step has been traced
+        self.beta_variable = self.add_weight(
+            name="beta", shape=(), initializer=keras.initializers.Constant(float(beta)),
+            trainable=False)
 
         images = keras.Input(shape=input_shape, name="images")
         features = autoencoder.encoder_features(images, architecture, hidden_units, filters)
@@ -137,6 +141,17 @@ class VAE(autoencoder.LatentImageModel):
         self.total_loss_tracker = keras.metrics.Mean(name="loss")
         self.reconstruction_loss_tracker = keras.metrics.Mean(name="reconstruction_loss")
         self.kl_loss_tracker = keras.metrics.Mean(name="kl_loss")
+
+    @property
+    def beta(self):
+        """Weight of the KL term, a float; assign to change it, also between epochs."""
+        return float(keras.ops.convert_to_numpy(self.beta_variable))
+
+    @beta.setter
+    def beta(self, value):
+        if value < 0:
+            raise ValueError(f"beta must be >= 0 (1: the plain VAE), got {value}")
+        self.beta_variable.assign(float(value))
 
     @property
     def metrics(self):
@@ -154,7 +169,7 @@ class VAE(autoencoder.LatentImageModel):
         reconstruction = keras.ops.mean(reconstruction_loss(x, y_pred["reconstruction"]))
         kl = keras.ops.mean(kl_divergence(y_pred["z_mean"], y_pred["z_log_var"]))
         # 3. the negative ELBO, with the KL term weighted by beta
-        total = reconstruction + self.beta * kl
+        total = reconstruction + self.beta_variable * kl
         self.total_loss_tracker.update_state(total)
         self.reconstruction_loss_tracker.update_state(reconstruction)
         self.kl_loss_tracker.update_state(kl)
