@@ -1,0 +1,337 @@
+"""The DCGAN of assignment 4: a 64x64 colour-image generator, its discriminator, and the game.
+
+The generator is the forger: noise (n, 100) -> images (n, 64, 64, 3) in [-1, 1].
+The discriminator is the detective: images -> one logit per image; sigmoid(logit) is the
+probability it gives to "this image is real".
+
+The widths are exactly the assignment's: a Dense layer of 16,384 = 8x8x256 units, transposed
+convolutions of 128, 64 and 32 filters (each with batch normalization and LeakyReLU), and a
+discriminator of 32, 128 and 256 convolution filters, Flatten and a Dense layer of one unit.
+
+``DCGAN`` trains the two networks against each other with two ``GradientTape``s in one
+``train_step``, the loop of the TensorFlow DCGAN tutorial:
+
+    1. draw noise z and make fakes G(z);
+    2. the discriminator scores the real batch and the fakes;
+    3. d_loss = BCE(real -> 1, fake -> 0), g_loss = BCE(fake -> 1) (the non-saturating loss);
+    4. each network takes one Adam step on its own loss.
+
+Example:
+    >>> gan = dcgan.DCGAN(dcgan.build_dcgan_generator(), dcgan.build_dcgan_discriminator())
+    >>> gan.compile(generator_optimizer=dcgan.default_optimizer(),
+    ...             discriminator_optimizer=dcgan.default_optimizer())
+    >>> gan.fit(images_dataset, epochs=400)      # batches of (n, 64, 64, 3) in [-1, 1]
+    >>> samples = gan.generate(np.random.normal(size=(16, 100)))   # (16, 64, 64, 3) in [0, 1]
+"""
+import keras
+import numpy as np
+import tensorflow as tf
+from keras import layers, ops
+
+# architecture of assignment 4
+LATENT_DIM = 100
+GENERATOR_BASE_CHANNELS = 256  # 8 x 8 x 256 = 16,384 units in the Dense layer
+GENERATOR_FILTERS = (128, 64, 32)
+DISCRIMINATOR_FILTERS = (32, 128, 256)
+KERNEL_SIZE = 4  # divisible by the stride 2: no checkerboard pattern from the transposed convs
+LEAKY_SLOPE = 0.2
+
+# optimization of assignment 4, plus the DCGAN paper's beta_1 = 0.5
+LEARNING_RATE = 1e-4
+BETA_1 = 0.5
+
+
+def build_dcgan_generator(
+    latent_dim=LATENT_DIM,
+    base_channels=GENERATOR_BASE_CHANNELS,
+    filters=GENERATOR_FILTERS,
+    channels=3,
+    name="generator",
+):
+    """The forger: noise -> images.
+
+    Dense(8 * 8 * base_channels) reshaped to (8, 8, base_channels), then one stride-2
+    transposed convolution per entry of ``filters`` (each doubles the size; batch
+    normalization and LeakyReLU after each), then a 5x5 convolution to ``channels`` with tanh.
+
+    Args:
+        latent_dim: int, length of the noise vector (100 in the assignment).
+        base_channels: int, channels of the 8x8 map the Dense layer is reshaped to (256).
+        filters: tuple of ints, filters of the transposed convolutions ((128, 64, 32)).
+        channels: int, 3 for colour images.
+    Returns:
+        keras.Model mapping (n, latent_dim) to (n, S, S, channels) in [-1, 1],
+        with S = 8 * 2 ** len(filters) (64 by default).
+    """
+    if latent_dim < 1 or base_channels < 1 or not filters:
+        raise ValueError(
+            f"expected latent_dim >= 1, base_channels >= 1 and at least one filter count, got "
+            f"latent_dim={latent_dim}, base_channels={base_channels}, filters={filters}"
+        )
+    noise = keras.Input(shape=(latent_dim,), name="noise")
+    x = layers.Dense(8 * 8 * base_channels, use_bias=False, name="project")(noise)
+    x = layers.Reshape((8, 8, base_channels), name="reshape")(x)
+    x = layers.BatchNormalization(name="project_bn")(x)
+    x = layers.LeakyReLU(LEAKY_SLOPE, name="project_leaky_relu")(x)
+    for index, width in enumerate(filters, start=1):
+        # the batch normalization right after makes a bias redundant
+        x = layers.Conv2DTranspose(
+            width, KERNEL_SIZE, strides=2, padding="same", use_bias=False, name=f"upsample_{index}"
+        )(x)
+        x = layers.BatchNormalization(name=f"upsample_{index}_bn")(x)
+        x = layers.LeakyReLU(LEAKY_SLOPE, name=f"upsample_{index}_leaky_relu")(x)
+    images = layers.Conv2D(channels, 5, padding="same", activation="tanh", name="to_image")(x)
+    return keras.Model(noise, images, name=name)
+
+
+def build_dcgan_discriminator(
+    image_shape=(64, 64, 3), filters=DISCRIMINATOR_FILTERS, name="discriminator"
+):
+    """The detective: images -> one logit each.
+
+    One stride-2 convolution with LeakyReLU per entry of ``filters`` (each halves the size),
+    Flatten, and Dense(1). The Dense layer gives a logit: sigmoid(logit) is the probability
+    that the image is real. Logits keep the cross-entropy stable when the detective is sure.
+
+    Args:
+        image_shape: (height, width, channels) of the images, (64, 64, 3) by default.
+        filters: tuple of ints, filters of the convolutions ((32, 128, 256)).
+    Returns:
+        keras.Model mapping (n, *image_shape) in [-1, 1] to logits (n, 1).
+    """
+    if len(image_shape) != 3 or not filters:
+        raise ValueError(
+            f"expected image_shape=(height, width, channels) and at least one filter count, "
+            f"got image_shape={image_shape}, filters={filters}"
+        )
+    images = keras.Input(shape=tuple(image_shape), name="images")
+    x = images
+    for index, width in enumerate(filters, start=1):
+        x = layers.Conv2D(width, KERNEL_SIZE, strides=2, padding="same", name=f"downsample_{index}")(x)
+        x = layers.LeakyReLU(LEAKY_SLOPE, name=f"downsample_{index}_leaky_relu")(x)
+    x = layers.Flatten(name="flatten")(x)
+    logits = layers.Dense(1, name="real_logit")(x)
+    return keras.Model(images, logits, name=name)
+
+
+def default_optimizer(learning_rate=LEARNING_RATE, beta_1=BETA_1):
+    """Adam with the assignment's learning rate 1e-4 and the DCGAN paper's beta_1 = 0.5.
+
+    The default beta_1 = 0.9 remembers gradients over ~10 steps; the game moves faster
+    than that, and a long memory makes the two players overshoot each other.
+    """
+    return keras.optimizers.Adam(learning_rate=learning_rate, beta_1=beta_1)
+
+
+@keras.saving.register_keras_serializable(package="genai_kit")
+class DCGAN(keras.Model):
+    """The generator and the discriminator trained against each other.
+
+    Args:
+        generator: keras.Model, noise (n, latent_dim) -> images in [-1, 1]
+            (default: ``build_dcgan_generator()``).
+        discriminator: keras.Model, images -> logits (n, 1)
+            (default: ``build_dcgan_discriminator()`` for the generator's image shape).
+        label_smoothing: float in [0, 1), one-sided: the discriminator's target for real
+            images is ``1 - label_smoothing`` (0.1 is common); fakes stay at 0.
+        instance_noise: float >= 0, standard deviation of Gaussian noise added to real and
+            fake images before the discriminator sees them, so that their distributions
+            overlap and the detective cannot win outright.
+        seed: int, seed of the noise the model draws in ``train_step``.
+
+    Trains on batches of images (n, H, W, C) in [-1, 1], or (images, labels) pairs (labels
+    ignored). Tracks ``d_loss``, ``g_loss``, ``real_score`` (mean D(x), the detective's
+    probability for real images) and ``fake_score`` (mean D(G(z))).
+    """
+
+    def __init__(
+        self,
+        generator=None,
+        discriminator=None,
+        label_smoothing=0.0,
+        instance_noise=0.0,
+        seed=0,
+        **kwargs,
+    ):
+        super().__init__(**kwargs)
+        if not 0.0 <= label_smoothing < 1.0:
+            raise ValueError(f"label_smoothing must be in [0, 1), got {label_smoothing}")
+        if instance_noise < 0.0:
+            raise ValueError(f"instance_noise must be >= 0, got {instance_noise}")
+        self.generator = generator if generator is not None else build_dcgan_generator()
+        image_shape = tuple(self.generator.output_shape[1:])
+        self.discriminator = (
+            discriminator if discriminator is not None else build_dcgan_discriminator(image_shape)
+        )
+        if tuple(self.discriminator.input_shape[1:]) != image_shape:
+            raise ValueError(
+                f"the generator makes images of shape {image_shape} but the discriminator "
+                f"expects {tuple(self.discriminator.input_shape[1:])}: build the discriminator "
+                f"with build_dcgan_discriminator(image_shape={image_shape})"
+            )
+        self.label_smoothing = float(label_smoothing)
+        self.instance_noise = float(instance_noise)
+        self.seed = seed
+        self.seed_generator = keras.random.SeedGenerator(seed)
+        self.d_loss_tracker = keras.metrics.Mean(name="d_loss")
+        self.g_loss_tracker = keras.metrics.Mean(name="g_loss")
+        self.real_score_tracker = keras.metrics.Mean(name="real_score")
+        self.fake_score_tracker = keras.metrics.Mean(name="fake_score")
+        # both networks are built functional models: the game has all its weights already
+        self.built = True
+
+    # the sampling protocol shared by the kit's generative models
+    @property
+    def latent_shape(self):
+        """Shape of one noise vector, without the batch: (latent_dim,)."""
+        return tuple(self.generator.input_shape[1:])
+
+    @property
+    def image_shape(self):
+        """Shape of one image, without the batch: (64, 64, 3) by default."""
+        return tuple(self.generator.output_shape[1:])
+
+    def generate(self, latents, batch_size=256):
+        """Images for the given noise.
+
+        Args:
+            latents: array (n, *latent_shape), standard normal noise.
+        Returns:
+            numpy float32 (n, H, W, C) in [0, 1].
+        """
+        latents = np.asarray(latents, dtype="float32")
+        if latents.shape[1:] != self.latent_shape:
+            raise ValueError(
+                f"expected latents of shape (n, {', '.join(map(str, self.latent_shape))}), got "
+                f"{latents.shape}: draw them with np.random.normal(size=(n, *gan.latent_shape))"
+            )
+        # direct calls in batches: predict() would retrace for every new number of samples
+        batches = [
+            ops.convert_to_numpy(self.generator(latents[start:start + batch_size], training=False))
+            for start in range(0, len(latents), batch_size)
+        ]
+        images = np.concatenate(batches) if batches else np.zeros((0, *self.image_shape))
+        return np.clip((images + 1.0) / 2.0, 0.0, 1.0).astype("float32")
+
+    def call(self, latents, training=False):
+        """Fakes G(latents), (n, H, W, C) in [-1, 1]."""
+        return self.generator(latents, training=training)
+
+    def compile(self, generator_optimizer=None, discriminator_optimizer=None, **kwargs):
+        """Sets one optimizer per network (default: ``default_optimizer()`` for each).
+
+        Other keyword arguments (``jit_compile``, ``steps_per_execution``, ...) go to
+        ``keras.Model.compile``. The losses are fixed by the game and each network has its own
+        optimizer, so ``loss`` and ``optimizer`` are refused.
+        """
+        for refused in ("loss", "optimizer"):
+            if refused in kwargs:
+                raise ValueError(
+                    f"DCGAN.compile takes no {refused}=: pass generator_optimizer= and "
+                    "discriminator_optimizer=, and change the game's losses with DCGAN("
+                    "label_smoothing=..., instance_noise=...)"
+                )
+        super().compile(optimizer=None, **kwargs)
+        self.generator_optimizer = keras.optimizers.get(generator_optimizer or default_optimizer())
+        self.discriminator_optimizer = keras.optimizers.get(
+            discriminator_optimizer or default_optimizer()
+        )
+        # built now, so that load_weights and BackupAndRestore find their slots to restore
+        self.generator_optimizer.build(self.generator.trainable_variables)
+        self.discriminator_optimizer.build(self.discriminator.trainable_variables)
+
+    def get_compile_config(self):
+        if not self.compiled:
+            return {}
+        return {
+            "generator_optimizer": keras.saving.serialize_keras_object(self.generator_optimizer),
+            "discriminator_optimizer": keras.saving.serialize_keras_object(
+                self.discriminator_optimizer
+            ),
+        }
+
+    def compile_from_config(self, config):
+        self.compile(
+            generator_optimizer=keras.saving.deserialize_keras_object(config["generator_optimizer"]),
+            discriminator_optimizer=keras.saving.deserialize_keras_object(
+                config["discriminator_optimizer"]
+            ),
+        )
+
+    @property
+    def metrics(self):
+        return [
+            self.d_loss_tracker,
+            self.g_loss_tracker,
+            self.real_score_tracker,
+            self.fake_score_tracker,
+        ]
+
+    def _with_instance_noise(self, images):
+        if self.instance_noise == 0.0:
+            return images
+        noise = keras.random.normal(ops.shape(images), seed=self.seed_generator)
+        return images + self.instance_noise * noise
+
+    def _replica_mean(self, per_example_loss):
+        # under tf.distribute each replica sees batch / replicas examples and the optimizer
+        # sums the replicas' gradients: dividing by the replica count gives the global mean
+        replicas = tf.distribute.get_strategy().num_replicas_in_sync
+        return ops.mean(per_example_loss) / replicas
+
+    def train_step(self, data):
+        real_images = data[0] if isinstance(data, (tuple, list)) else data
+        batch_size = ops.shape(real_images)[0]
+        # 1. noise z ~ N(0, I)
+        latents = keras.random.normal(
+            (batch_size, *self.latent_shape), seed=self.seed_generator
+        )
+        real_targets = ops.full((batch_size, 1), 1.0 - self.label_smoothing)
+        fake_targets = ops.zeros((batch_size, 1))
+        with tf.GradientTape() as generator_tape, tf.GradientTape() as discriminator_tape:
+            # 2. the forger makes fakes, the detective scores real and fake images
+            fake_images = self.generator(latents, training=True)
+            real_logits = self.discriminator(self._with_instance_noise(real_images), training=True)
+            fake_logits = self.discriminator(self._with_instance_noise(fake_images), training=True)
+            # 3. the detective wants real -> 1 and fake -> 0; the forger wants fake -> 1
+            real_loss = keras.losses.binary_crossentropy(real_targets, real_logits, from_logits=True)
+            fake_loss = keras.losses.binary_crossentropy(fake_targets, fake_logits, from_logits=True)
+            d_loss = self._replica_mean(real_loss + fake_loss)
+            fooled_loss = keras.losses.binary_crossentropy(
+                ops.ones_like(fake_targets), fake_logits, from_logits=True
+            )
+            g_loss = self._replica_mean(fooled_loss)
+        # 4. one step for each network on its own loss
+        discriminator_weights = self.discriminator.trainable_weights
+        generator_weights = self.generator.trainable_weights
+        discriminator_grads = discriminator_tape.gradient(d_loss, discriminator_weights)
+        generator_grads = generator_tape.gradient(g_loss, generator_weights)
+        self.discriminator_optimizer.apply_gradients(zip(discriminator_grads, discriminator_weights))
+        self.generator_optimizer.apply_gradients(zip(generator_grads, generator_weights))
+
+        replicas = tf.distribute.get_strategy().num_replicas_in_sync
+        self.d_loss_tracker.update_state(d_loss * replicas)
+        self.g_loss_tracker.update_state(g_loss * replicas)
+        self.real_score_tracker.update_state(ops.sigmoid(real_logits))
+        self.fake_score_tracker.update_state(ops.sigmoid(fake_logits))
+        return {metric.name: metric.result() for metric in self.metrics}
+
+    def get_config(self):
+        config = super().get_config()
+        config.update(
+            {
+                "generator": keras.saving.serialize_keras_object(self.generator),
+                "discriminator": keras.saving.serialize_keras_object(self.discriminator),
+                "label_smoothing": self.label_smoothing,
+                "instance_noise": self.instance_noise,
+                "seed": self.seed,
+            }
+        )
+        return config
+
+    @classmethod
+    def from_config(cls, config):
+        config = dict(config)
+        config["generator"] = keras.saving.deserialize_keras_object(config["generator"])
+        config["discriminator"] = keras.saving.deserialize_keras_object(config["discriminator"])
+        return cls(**config)
