@@ -2,6 +2,8 @@
 
 - :class:`SampleGrid`: the same latent batch decoded after every epoch, so students see one
   image evolve; saved as PNGs, shown inline in notebooks, written to TensorBoard.
+- :class:`GenerativeMetrics`: IS, FID, KID, precision/recall every few epochs, written into
+  the epoch's ``logs`` so History, EarlyStopping, ModelCheckpoint and TensorBoard see them.
 
 Both work with every generative model of the kit through the sampling protocol of
 :mod:`genai_kit.sampling` (``latent_shape`` + ``generate(latents)``).
@@ -11,7 +13,20 @@ import pathlib
 import keras
 import numpy as np
 
-from genai_kit import plots, sampling
+from genai_kit import evaluation, plots, sampling
+
+
+def _generator_to_sample(callback):
+    """The generator a callback samples from: its own, or the model being trained."""
+    source = callback.model if callback.generator is None else callback.generator
+    if source is None:
+        raise ValueError(f"{type(callback).__name__} has no generator: pass one, or use it in model.fit")
+    if callback.generator is None and not sampling.is_generator(source):
+        raise ValueError(
+            f"the model being trained ({type(source).__name__}) has no latent_shape/"
+            f"generate: pass the decoder or generator to sample from, "
+            f"e.g. {type(callback).__name__}(vae.decoder, ...)")
+    return sampling.as_generator(source, value_range=callback.value_range)
 
 
 def _in_notebook():
@@ -83,25 +98,13 @@ class SampleGrid(keras.callbacks.Callback):
         self.grids = {}
         self._writer = None
 
-    def _generator(self):
-        source = self.model if self.generator is None else self.generator
-        if source is None:
-            raise ValueError("SampleGrid has no generator: pass one, or use it in model.fit")
-        if self.generator is None and not sampling.is_generator(source):
-            raise ValueError(
-                f"the model being trained ({type(source).__name__}) has no latent_shape/"
-                "generate: pass the decoder or generator to sample from, "
-                "e.g. SampleGrid(vae.decoder)"
-            )
-        return sampling.as_generator(source, value_range=self.value_range)
-
     def draw(self, epoch):
         """Generates the grid for ``epoch`` now, stores, saves and shows it; returns it.
 
         Returns:
             uint8 (H, W, 3) grid image.
         """
-        generator = self._generator()
+        generator = _generator_to_sample(self)
         if self.latents is None:
             self.latents = sampling.latent_batch(generator, self.num_samples, seed=self.seed)
         images = generator.generate(self.latents)
@@ -187,3 +190,91 @@ class SampleGrid(keras.callbacks.Callback):
             axis.set_yticks([])
         figure.tight_layout()
         return figure
+
+
+class GenerativeMetrics(keras.callbacks.Callback):
+    """Every ``every`` epochs, generates samples and logs IS, FID, KID and precision/recall.
+
+    The values go into the epoch's ``logs`` as ``val_is``, ``val_fid``, ``val_kid``,
+    ``val_precision``, ``val_recall`` (with ``prefix="val_"``), so Keras' History, the
+    progress bar, TensorBoard, ``EarlyStopping(monitor="val_fid")`` and
+    ``ModelCheckpoint(monitor="val_fid", mode="min")`` see them. Put this callback
+    before those in the ``callbacks`` list. On epochs without an evaluation the keys are
+    absent (EarlyStopping then skips the epoch instead of counting it), so the History
+    lists are shorter than the epochs: use ``self.history`` for plots.
+
+    The real features are extracted once (first evaluation) and reused. Samples use the
+    same latents every time (``seed``), so the curve shows the model changing, not noise.
+
+    Example::
+
+        real_images, _ = data.load_mnist("test")
+        watch = callbacks.GenerativeMetrics(real_images, every=5, num_samples=1000)
+        history = model.fit(dataset, epochs=50, callbacks=[watch,
+            keras.callbacks.ModelCheckpoint("best.keras", monitor="val_fid", mode="min")])
+        plots.plot_history(watch.history)
+
+    Args:
+        real_images: float (n, H, W, C) in ``real_value_range``, or the ExtractedFeatures
+            of ``evaluation.extract`` (e.g. computed once for several runs).
+        generator: None (the model being trained, following the sampling protocol), a
+            protocol model, or a plain keras.Model (wrapped with ``value_range``).
+        every: evaluate every this many epochs (and never in between).
+        num_samples: images generated per evaluation (FID depends on it: keep it fixed).
+        extractor: "mnist" (default, offline), "inception" or an extractor object.
+        include: metrics to compute, a subset of ``evaluation.METRICS``.
+        prefix: prepended to the log keys.
+        seed: seed of the latents and of KID's subsets.
+        value_range: output range of a plain Keras generator; real_value_range: of the
+            real images.
+        kid_subsets: KID's subsets per evaluation (fewer is faster; the default 20 of
+            at most 1000 samples takes well under a second for MNIST features).
+        verbose: print one line of metrics per evaluation.
+
+    Attributes:
+        history: dict "epoch" -> list of evaluated epochs, and one list per metric.
+    """
+
+    def __init__(self, real_images, generator=None, every=1, num_samples=1000,
+                 extractor="mnist", include=evaluation.METRICS, prefix="val_", seed=0,
+                 value_range=(0, 1), real_value_range=(0, 1), kid_subsets=20, verbose=1):
+        super().__init__()
+        if int(every) < 1:
+            raise ValueError(f"every must be a positive number of epochs, got {every}")
+        self.real = real_images
+        self.generator = generator
+        self.every = int(every)
+        self.num_samples = int(num_samples)
+        self.extractor = extractor
+        self.include = tuple(include)
+        self.prefix = prefix
+        self.seed = seed
+        self.value_range = value_range
+        self.real_value_range = real_value_range
+        self.kid_subsets = int(kid_subsets)
+        self.verbose = verbose
+        self.history = {"epoch": []}
+
+    def evaluate(self):
+        """Evaluates the generator now; returns the metrics dict of ``evaluation.evaluate``."""
+        if not isinstance(self.real, evaluation.ExtractedFeatures):
+            self.real = evaluation.extract(self.real, self.extractor,
+                                           value_range=self.real_value_range)
+        return evaluation.evaluate(
+            _generator_to_sample(self), self.real, extractor=self.extractor,
+            num_samples=self.num_samples, seed=self.seed, include=self.include,
+            kid_subsets=self.kid_subsets, progress=False)
+
+    def on_epoch_end(self, epoch, logs=None):
+        if (epoch + 1) % self.every != 0:
+            return
+        results = self.evaluate()
+        scores = {key: value for key, value in results.items() if not key.startswith("num_")}
+        self.history["epoch"].append(epoch + 1)
+        for key, value in scores.items():
+            self.history.setdefault(key, []).append(value)
+            if logs is not None:
+                logs[self.prefix + key] = value
+        if self.verbose:
+            shown = " - ".join(f"{self.prefix}{key}: {value:.4g}" for key, value in scores.items())
+            print(f"epoch {epoch + 1}: {shown}")

@@ -81,3 +81,41 @@ def test_sample_grid_on_a_model_without_the_protocol_says_what_to_pass():
     grid.set_model(model)
     with pytest.raises(ValueError, match="decoder"):
         grid.on_train_begin()
+
+
+class DigitDecoder(keras.Model):
+    """A protocol model: latents (n, 4) -> digits (n, 28, 28, 1), trainable to regress digits."""
+
+    latent_shape = (4,)
+
+    def __init__(self):
+        super().__init__()
+        self.dense = keras.layers.Dense(28 * 28, activation="sigmoid")
+
+    def call(self, latents):
+        return keras.ops.reshape(self.dense(latents), (-1, 28, 28, 1))
+
+    def generate(self, latents):
+        return np.asarray(self(latents))
+
+
+@pytest.mark.filterwarnings("ignore:Can save best model only with val_fid available")
+def test_generative_metrics_feed_history_and_model_checkpoint(tmp_path):
+    images, _ = genai_kit.data.load_mnist("test", source="bundled")
+    watch = callbacks.GenerativeMetrics(images, every=2, num_samples=200, verbose=0)
+    checkpoint = keras.callbacks.ModelCheckpoint(
+        tmp_path / "best.weights.h5", monitor="val_fid", mode="min",
+        save_best_only=True, save_weights_only=True)
+    model = DigitDecoder()
+    model.compile(optimizer=keras.optimizers.Adam(0.01), loss="mse")
+    latents = np.random.default_rng(0).standard_normal((500, 4)).astype("float32")
+    history = model.fit(latents, images, epochs=4, batch_size=50, verbose=0,
+                        callbacks=[watch, checkpoint])
+    assert watch.history["epoch"] == [2, 4]
+    assert history.history["val_fid"] == watch.history["fid"]
+    assert len(history.history["loss"]) == 4
+    for key in ("val_is", "val_kid", "val_precision", "val_recall"):
+        assert len(history.history[key]) == 2
+    assert (tmp_path / "best.weights.h5").exists()
+    assert all(fid > 0 for fid in watch.history["fid"])
+    assert all(0 <= recall <= 1 for recall in watch.history["recall"])
