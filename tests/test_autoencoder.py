@@ -73,6 +73,14 @@ def test_training_on_real_digits_lowers_held_out_mse(digits):
     assert after < 0.07
 
 
+def test_fit_without_targets_reconstructs_the_input():
+    dataset = data.mnist_dataset("train", batch_size=128, source="bundled", num_examples=1024)
+    keras.utils.set_random_seed(0)
+    model = autoencoder.build_autoencoder(latent_dim=32)
+    history = model.fit(dataset, epochs=3, verbose=0).history
+    assert history["loss"][-1] < 0.8 * history["loss"][0]
+
+
 def test_denoising_noise_is_applied_only_in_training():
     model = autoencoder.build_autoencoder(noise_stddev=0.5, latent_dim=8)
     images = np.full((4, 28, 28, 1), 0.5, dtype="float32")

@@ -236,7 +236,9 @@ class Autoencoder(LatentImageModel):
     """Encoder + decoder trained to reproduce their input; build it with :func:`build_autoencoder`.
 
     Calling it maps images (n, H, W, C) in [0, 1] to reconstructions of the same shape.
-    Train with ``fit(images, images)`` (the target is the clean image, also when denoising).
+    Train with ``fit(images)`` or ``fit(images, images)``: without targets the input is the
+    target (the clean input, also when denoising), so a dataset of images alone such as
+    ``data.mnist_dataset()`` works as it is.
     """
 
     def __init__(self, input_shape=IMAGE_SHAPE, hidden_units=HIDDEN_UNITS, latent_dim=LATENT_DIM,
@@ -272,6 +274,10 @@ class Autoencoder(LatentImageModel):
                                         seed=self.seed_generator)
             images = keras.ops.clip(images + noise, 0.0, 1.0)
         return self.decoder(self.encoder(images, training=training), training=training)
+
+    def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
+        # an autoencoder's target is its own (clean) input
+        return super().compute_loss(x, x if y is None else y, y_pred, sample_weight, training)
 
     def encode(self, images, batch_size=256):
         """Codes of images: (n, H, W, C) in [0, 1] -> numpy float32 (n, latent_dim)."""
