@@ -270,22 +270,29 @@ class DCGAN(keras.Model):
     def _with_instance_noise(self, images):
         if self.instance_noise == 0.0:
             return images
-        noise = keras.random.normal(ops.shape(images), seed=self.seed_generator)
-        return images + self.instance_noise * noise
+        return images + self.instance_noise * self._replica_normal(ops.shape(images))
 
+    # under tf.distribute each replica runs train_step on its slice of the global batch
     def _replica_mean(self, per_example_loss):
-        # under tf.distribute each replica sees batch / replicas examples and the optimizer
-        # sums the replicas' gradients: dividing by the replica count gives the global mean
+        # the optimizer sums the replicas' gradients: dividing by the replica count makes
+        # that sum the gradient of the mean over the global batch
         replicas = tf.distribute.get_strategy().num_replicas_in_sync
         return ops.mean(per_example_loss) / replicas
+
+    def _replica_normal(self, shape):
+        # every replica draws the noise of the whole global batch from the shared seed and
+        # keeps its own slice: replicas get different noise, and N devices draw the same
+        # noise as one device would for the same global batch
+        replicas = tf.distribute.get_strategy().num_replicas_in_sync
+        replica_id = tf.distribute.get_replica_context().replica_id_in_sync_group
+        noise = keras.random.normal((shape[0] * replicas, *shape[1:]), seed=self.seed_generator)
+        return noise[replica_id * shape[0]:(replica_id + 1) * shape[0]]
 
     def train_step(self, data):
         real_images = data[0] if isinstance(data, (tuple, list)) else data
         batch_size = ops.shape(real_images)[0]
         # 1. noise z ~ N(0, I)
-        latents = keras.random.normal(
-            (batch_size, *self.latent_shape), seed=self.seed_generator
-        )
+        latents = self._replica_normal((batch_size, *self.latent_shape))
         real_targets = ops.full((batch_size, 1), 1.0 - self.label_smoothing)
         fake_targets = ops.zeros((batch_size, 1))
         with tf.GradientTape() as generator_tape, tf.GradientTape() as discriminator_tape:
