@@ -193,13 +193,17 @@ def predict_in_batches(model, inputs, batch_size=256):
         *outputs)
 
 
-def _first_images(x):
-    """The images of ``x`` as given to fit/evaluate: an array, or a dataset's first batch."""
+def _check_fit_input(x, image_shape):
+    """Checks the images given to fit/evaluate: an array, or a tf.data.Dataset's first batch.
+
+    Other inputs (a keras.utils.PyDataset, a Python generator) are passed through unchecked.
+    """
     if hasattr(x, "take") and hasattr(x, "element_spec"):  # a tf.data.Dataset
         x = next(iter(x.take(1)))
     if isinstance(x, (tuple, list)):  # (images, targets) or (images, labels)
         x = x[0]
-    return np.asarray(x)
+    if hasattr(x, "shape") and hasattr(x, "dtype"):
+        check_images(x, image_shape)
 
 
 class LatentImageModel(keras.Model):
@@ -223,11 +227,11 @@ class LatentImageModel(keras.Model):
         return np.clip(self.decode(latents), 0.0, 1.0)
 
     def fit(self, x=None, y=None, *args, **kwargs):
-        check_images(_first_images(x), self.image_shape)
+        _check_fit_input(x, self.image_shape)
         return super().fit(x, y, *args, **kwargs)
 
     def evaluate(self, x=None, y=None, *args, **kwargs):
-        check_images(_first_images(x), self.image_shape)
+        _check_fit_input(x, self.image_shape)
         return super().evaluate(x, y, *args, **kwargs)
 
 
