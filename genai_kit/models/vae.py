@@ -115,8 +115,6 @@ class VAE(autoencoder.LatentImageModel):
         hidden_units = tuple(int(units) for units in hidden_units)
         filters = tuple(int(count) for count in filters)
         autoencoder.check_architecture(input_shape, hidden_units, latent_dim, architecture, filters)
-        if beta < 0:
-            raise ValueError(f"beta must be >= 0 (1: the plain VAE), got {beta}")
         self.image_shape = input_shape
         self.latent_dim = int(latent_dim)
         self.hidden_units = hidden_units
@@ -125,9 +123,9 @@ class VAE(autoencoder.LatentImageModel):
         self.seed = seed
         # a variable, not a Python float, so that a callback can change it between epochs
         # (KL annealing) after the training step has been traced
-        self.beta_variable = self.add_weight(
-            name="beta", shape=(), initializer=keras.initializers.Constant(float(beta)),
-            trainable=False)
+        self.beta_variable = self.add_weight(name="beta", shape=(), initializer="zeros",
+                                             trainable=False)
+        self.beta = beta  # checked by the setter
 
         images = keras.Input(shape=input_shape, name="images")
         features = autoencoder.encoder_features(images, architecture, hidden_units, filters)
