@@ -13,7 +13,7 @@ import pathlib
 import keras
 import numpy as np
 
-from genai_kit import evaluation, plots, sampling
+from genai_kit import evaluation, features, plots, sampling
 
 
 def _generator_to_sample(callback):
@@ -97,6 +97,7 @@ class SampleGrid(keras.callbacks.Callback):
         self.latents = None
         self.grids = {}
         self._writer = None
+        self._last_epoch = None
 
     def draw(self, epoch):
         """Generates the grid for ``epoch`` now, stores, saves and shows it; returns it.
@@ -156,9 +157,8 @@ class SampleGrid(keras.callbacks.Callback):
         self._last_epoch = epoch + 1
 
     def on_train_end(self, logs=None):
-        last_epoch = getattr(self, "_last_epoch", None)
-        if last_epoch is not None and last_epoch not in self.grids:
-            self.draw(last_epoch)
+        if self._last_epoch is not None and self._last_epoch not in self.grids:
+            self.draw(self._last_epoch)
 
     def plot_evolution(self, epochs=None, max_rows=8):
         """One row per drawn epoch, stacked top to bottom: the samples' evolution.
@@ -245,7 +245,7 @@ class GenerativeMetrics(keras.callbacks.Callback):
         self.generator = generator
         self.every = int(every)
         self.num_samples = int(num_samples)
-        self.extractor = extractor
+        self.extractor = extractor  # resolved once, at the first evaluation
         self.include = tuple(include)
         self.prefix = prefix
         self.seed = seed
@@ -257,6 +257,7 @@ class GenerativeMetrics(keras.callbacks.Callback):
 
     def evaluate(self):
         """Evaluates the generator now; returns the metrics dict of ``evaluation.evaluate``."""
+        self.extractor = features.get_extractor(self.extractor)
         if not isinstance(self.real, evaluation.ExtractedFeatures):
             self.real = evaluation.extract(self.real, self.extractor,
                                            value_range=self.real_value_range)

@@ -167,8 +167,14 @@ def mnist_features():
     return MnistFeatures()
 
 
+@functools.lru_cache(maxsize=None)
+def inception_features():
+    """The shared :class:`InceptionFeatures` with ImageNet weights (downloaded, built once)."""
+    return InceptionFeatures()
+
+
 def get_extractor(extractor):
-    """"mnist" -> the shared MnistFeatures, "inception" -> InceptionFeatures(), else itself.
+    """"mnist" / "inception" -> the shared MnistFeatures / InceptionFeatures, else itself.
 
     Any callable ``extractor(images, value_range=..., progress=...) -> (features,
     probabilities)`` works where the kit takes an extractor.
@@ -176,7 +182,7 @@ def get_extractor(extractor):
     if extractor == "mnist":
         return mnist_features()
     if extractor == "inception":
-        return InceptionFeatures()
+        return inception_features()
     if callable(extractor):
         return extractor
     raise ValueError(f"unknown extractor {extractor!r}: use \"mnist\", \"inception\" or an "

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from genai_kit import callbacks, sampling
+from genai_kit import callbacks, data, plots, sampling
 
 
 class ShiftingGenerator(keras.Model):
@@ -47,7 +47,7 @@ def test_sample_grid_draws_initial_and_every_epoch_with_fixed_latents(tmp_path):
     # training towards white images makes the grid brighter, so frames do differ
     assert grid.grids[3].mean() > grid.grids[0].mean()
     # the last grid is exactly the current model on the fixed latents
-    expected = genai_kit.plots.image_grid(model.generate(grid.latents), ncols=3)
+    expected = plots.image_grid(model.generate(grid.latents), ncols=3)
     np.testing.assert_array_equal(grid.grids[3], expected)
     assert grid.grids[0].dtype == np.uint8 and grid.grids[0].ndim == 3
 
@@ -101,7 +101,7 @@ class DigitDecoder(keras.Model):
 
 @pytest.mark.filterwarnings("ignore:Can save best model only with val_fid available")
 def test_generative_metrics_feed_history_and_model_checkpoint(tmp_path):
-    images, _ = genai_kit.data.load_mnist("test", source="bundled")
+    images, _ = data.load_mnist("test", source="bundled")
     watch = callbacks.GenerativeMetrics(images, every=2, num_samples=200, verbose=0)
     checkpoint = keras.callbacks.ModelCheckpoint(
         tmp_path / "best.weights.h5", monitor="val_fid", mode="min",

@@ -44,7 +44,7 @@ def test_held_out_real_digits_score_like_real_data(real, test_digits):
 
 def test_noise_scores_as_badly_as_possible(real):
     noise = np.random.default_rng(0).uniform(size=(500, 28, 28, 1)).astype(np.float32)
-    scores = evaluation.evaluate(noise, real, progress=False)
+    scores = evaluation.evaluate(noise, real, progress=False, kid_subsets=10)
     assert scores["is"] < 2.0
     assert scores["fid"] > 100 * 3.0
     assert scores["precision"] == 0.0 and scores["recall"] == 0.0
@@ -61,9 +61,10 @@ def test_a_single_digit_is_precise_but_not_diverse(real, test_digits):
 
 def test_a_generator_is_evaluated_on_its_samples(real, test_digits):
     generator = ReplayGenerator(test_digits[0])
-    from_generator = evaluation.evaluate(generator, real, num_samples=500, progress=False)
+    from_generator = evaluation.evaluate(generator, real, num_samples=500, progress=False,
+                                         kid_subsets=10)
     images = sampling.generate_images(generator, 500, seed=0)
-    from_images = evaluation.evaluate(images, real, progress=False)
+    from_images = evaluation.evaluate(images, real, progress=False, kid_subsets=10)
     assert from_generator == pytest.approx(from_images)
 
 
