@@ -41,6 +41,11 @@ def _check_fraction(name, value):
                               "typical values are 0.9 to 0.999")
 
 
+def _check_epsilon(value):
+    return _check_number("epsilon", value, 0.0, np.inf, low_inclusive=False,
+                         hint=": it must be positive to avoid dividing by zero")
+
+
 class Optimizer:
     """Shared bookkeeping: hyperparameter checks, per-parameter state, weight decay, step count.
 
@@ -191,8 +196,7 @@ class RMSprop(Optimizer):
         super().__init__(learning_rate, weight_decay)
         self.rho = _check_fraction("rho", rho)
         self.momentum = _check_fraction("momentum", momentum)
-        self.epsilon = _check_number("epsilon", epsilon, 0.0, np.inf, low_inclusive=False,
-                                     hint=": it must be positive to avoid dividing by zero")
+        self.epsilon = _check_epsilon(epsilon)
 
     def build_state(self, param):
         state = {"mean_square": np.zeros_like(param)}
@@ -239,8 +243,7 @@ class Adam(Optimizer):
         super().__init__(learning_rate, weight_decay)
         self.beta_1 = _check_fraction("beta_1", beta_1)
         self.beta_2 = _check_fraction("beta_2", beta_2)
-        self.epsilon = _check_number("epsilon", epsilon, 0.0, np.inf, low_inclusive=False,
-                                     hint=": it must be positive to avoid dividing by zero")
+        self.epsilon = _check_epsilon(epsilon)
 
     def build_state(self, param):
         return {"m": np.zeros_like(param), "v": np.zeros_like(param)}
