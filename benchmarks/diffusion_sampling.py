@@ -1,0 +1,177 @@
+"""Diffusion sampling: DDPM-1000 vs DDIM-50, compiled loop vs per-step predict, sample quality.
+
+Every time is a ratio against a baseline measured in the same run (the machine is shared).
+
+    # train for a fixed wall-clock budget and save the model (git-ignored place)
+    python benchmarks/diffusion_sampling.py --train-minutes 30 --save /work/notes/diffusion_30min.keras
+    # measure a saved model
+    python benchmarks/diffusion_sampling.py --model /work/notes/diffusion_30min.keras
+    # or train the notebook's quick-mode model (GENAI_KIT_QUICK=1 settings) and measure it
+    python benchmarks/diffusion_sampling.py --quick
+
+Measured (printed):
+1. seconds for ``--num-samples`` images (64) with DDPM-1000 and with DDIM-50 (compiled,
+   warmed up), their ratio (target: DDIM-50 at least 15x faster), and for each sampler the
+   MNIST-FID and KID of ``--metric-samples`` images against the real test digits (target:
+   DDIM-50 within 10% of DDPM-1000);
+2. the compiled reverse loop against a Python loop of one ``predict`` per step (keras.io's
+   DDPM example), and against the eager teaching path, same model, same steps;
+3. classifier confidence of samples against real digits.
+"""
+import argparse
+import time
+
+import genai_kit  # noqa: F401  (before TensorFlow)
+import keras
+import numpy as np
+
+from genai_kit import data, features, metrics
+from genai_kit.diffusion import DiffusionModel, NoiseSchedule, unet
+
+# architecture (the notebook's)
+WIDTHS = (16, 32, 64)
+NUM_CLASSES = 10
+# optimization
+BATCH_SIZE = 64
+LEARNING_RATE = 1e-3
+EMA_DECAY = 0.999
+# the notebook's quick run
+QUICK_EPOCHS = 2
+QUICK_EXAMPLES = 1280
+QUICK_LEARNING_RATE = 2e-3
+
+
+class StopAfter(keras.callbacks.Callback):
+    """Stops training at the end of the first epoch that ends past ``minutes`` of training."""
+
+    def __init__(self, minutes):
+        super().__init__()
+        self.seconds = 60.0 * minutes
+
+    def on_train_begin(self, logs=None):
+        self.start = time.perf_counter()
+
+    def on_epoch_end(self, epoch, logs=None):
+        if time.perf_counter() - self.start > self.seconds:
+            self.model.stop_training = True
+
+
+def build_model(learning_rate, seed=0):
+    network = unet.build_unet((28, 28, 1), widths=WIDTHS, num_classes=NUM_CLASSES)
+    model = DiffusionModel(network, schedule=NoiseSchedule(), ema_decay=EMA_DECAY, seed=seed)
+    model.compile(optimizer=keras.optimizers.Adam(learning_rate))
+    return model
+
+
+def train(minutes=None, quick=False):
+    keras.utils.set_random_seed(0)
+    model = build_model(QUICK_LEARNING_RATE if quick else LEARNING_RATE)
+    dataset = data.mnist_dataset("train", batch_size=BATCH_SIZE, with_labels=True,
+                                 num_examples=QUICK_EXAMPLES if quick else None)
+    epochs = QUICK_EPOCHS if quick else 10_000
+    callbacks = [] if quick else [StopAfter(minutes)]
+    start = time.perf_counter()
+    history = model.fit(dataset, epochs=epochs, callbacks=callbacks, verbose=2)
+    seconds = time.perf_counter() - start
+    print(f"trained {len(history.history['loss'])} epochs ({model.optimizer.iterations.numpy()} "
+          f"steps) in {seconds / 60:.1f} min, final loss {history.history['loss'][-1]:.4f}")
+    return model
+
+
+def timed(function, *args, **kwargs):
+    start = time.perf_counter()
+    result = function(*args, **kwargs)
+    return result, time.perf_counter() - start
+
+
+def predict_per_step(model, latents, num_steps, sampler="ddim"):
+    """The baseline: a Python loop with one ``predict`` call per step (unconditional)."""
+    schedule = model.schedule
+    images = latents
+    null_labels = np.full(len(latents), model.null_class, dtype=np.int32)
+    for t, prev_t in zip(schedule.set_timesteps(num_steps), schedule.previous_timesteps):
+        inputs = [images, np.full(len(images), t, dtype=np.int32)]
+        if model.conditional:
+            inputs.append(null_labels)
+        predicted_noise = model.ema_network.predict(inputs, verbose=0)
+        images = keras.ops.convert_to_numpy(
+            schedule.step(predicted_noise, int(t), images, sampler=sampler, prev_t=int(prev_t)))
+    return np.clip((images + 1) / 2, 0, 1)
+
+
+def quality(images, real_features, real_confidence):
+    fake_features, probabilities = features.mnist_features()(images)
+    fid = metrics.frechet_distance(real_features, fake_features)
+    kid, _ = metrics.kernel_inception_distance(real_features, fake_features,
+                                               subset_size=min(len(images), 500))
+    confidence = probabilities.max(axis=1).mean()
+    return (f"MNIST-FID {fid:7.2f}  KID {kid:.4f}  classifier confidence {confidence:.3f} "
+            f"(real {real_confidence:.3f})"), fid
+
+
+def measure(model, num_samples, metric_samples, seed):
+    real_images, _ = data.load_mnist("test")
+    real_features, real_probabilities = features.mnist_features()(real_images)
+    real_confidence = real_probabilities.max(axis=1).mean()
+    print(f"real test digits: {len(real_images)}, mean classifier confidence {real_confidence:.3f}")
+
+    # warm up: trace both compiled loops once on 2 images (the traced function serves any n)
+    for sampler in ("ddpm", "ddim"):
+        model.sample(2, num_steps=2, sampler=sampler)
+
+    print(f"\n1. sampling {num_samples} images (compiled loop), quality of {metric_samples}")
+    results = {}
+    for sampler, num_steps in (("ddpm", 1000), ("ddim", 50)):
+        _, seconds = timed(model.sample, num_samples, num_steps=num_steps, sampler=sampler,
+                           seed=seed)
+        images = model.sample(metric_samples, num_steps=num_steps, sampler=sampler, seed=seed + 1)
+        line, fid = quality(images, real_features, real_confidence)
+        results[sampler] = seconds, fid
+        print(f"  {sampler.upper()}-{num_steps:<5} {seconds:7.1f} s   {line}")
+    speedup = results["ddpm"][0] / results["ddim"][0]
+    fid_change = results["ddim"][1] / results["ddpm"][1] - 1
+    print(f"  DDIM-50 is {speedup:.1f}x faster than DDPM-1000 (target >= 15x); "
+          f"its FID differs by {100 * fid_change:+.1f}% (target within 10%)")
+
+    print(f"\n2. compiled loop vs per-step loops, DDIM-50, {num_samples} images")
+    latents = np.random.default_rng(seed).standard_normal(
+        (num_samples,) + model.latent_shape).astype(np.float32)
+    compiled, compiled_seconds = timed(model.sample, latents=latents, num_steps=50,
+                                       sampler="ddim")
+    per_step, per_step_seconds = timed(predict_per_step, model, latents, 50)
+    eager, eager_seconds = timed(model.sample, latents=latents, num_steps=50, sampler="ddim",
+                                 compiled=False)
+    print(f"  compiled loop        {compiled_seconds:6.2f} s")
+    print(f"  predict() per step   {per_step_seconds:6.2f} s  ({per_step_seconds / compiled_seconds:.1f}x"
+          f" the compiled loop; max pixel difference {np.abs(per_step - compiled).max():.1e})")
+    print(f"  eager step by step   {eager_seconds:6.2f} s  ({eager_seconds / compiled_seconds:.1f}x;"
+          f" max pixel difference {np.abs(eager - compiled).max():.1e})")
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--model", help="a saved DiffusionModel (.keras) to measure")
+    parser.add_argument("--train-minutes", type=float, help="train a new model this long")
+    parser.add_argument("--quick", action="store_true", help="train the notebook's quick model")
+    parser.add_argument("--save", help="where to save the trained model (.keras)")
+    parser.add_argument("--num-samples", type=int, default=64, help="images per timed run")
+    parser.add_argument("--metric-samples", type=int, default=256,
+                        help="images per sampler for FID/KID")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--no-measure", action="store_true", help="only train and save")
+    args = parser.parse_args()
+    if args.model:
+        model = keras.models.load_model(args.model)
+    else:
+        if not args.quick and args.train_minutes is None:
+            parser.error("give --model, --train-minutes or --quick")
+        model = train(args.train_minutes, quick=args.quick)
+        if args.save:
+            model.save(args.save)
+            print(f"saved {args.save}")
+    if not args.no_measure:
+        measure(model, args.num_samples, args.metric_samples, args.seed)
+
+
+if __name__ == "__main__":
+    main()
