@@ -92,6 +92,7 @@ def train_dcgan(
     seed=0,
     verbose="auto",
     show=False,
+    extra_callbacks=(),
 ):
     """Trains the assignment's DCGAN, resumably, logging into ``out``.
 
@@ -109,6 +110,7 @@ def train_dcgan(
         seed: seed of the networks' initial weights, the data order and the noise.
         verbose: Keras' progress bar setting ("auto", 0, 1, 2).
         show: display the sample grids inline (notebooks).
+        extra_callbacks: more callbacks, run after the kit's (e.g. GenerativeMetrics).
     Returns:
         (gan, history): the trained ``dcgan.DCGAN`` and the Keras History of this call.
     """
@@ -133,6 +135,7 @@ def train_dcgan(
         print(f"resuming the run in {out} after epoch {finished} of {epochs}")
     run_callbacks = dcgan_callbacks(out, num_samples=num_samples, seed=seed, show=show,
                                     include_initial=finished == 0)
+    run_callbacks.extend(extra_callbacks)
     # the data set shuffles itself; fit(shuffle=...) only applies to arrays
     history = gan.fit(dataset, epochs=epochs, steps_per_epoch=steps_per_epoch,
                       callbacks=run_callbacks, verbose=verbose, shuffle=False)

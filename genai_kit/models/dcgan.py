@@ -40,6 +40,8 @@ LEAKY_SLOPE = 0.2
 LEARNING_RATE = 1e-4
 BETA_1 = 0.5
 
+_SEED_STATE_KEY = "seed_generator_state"
+
 
 def build_dcgan_generator(
     latent_dim=LATENT_DIM,
@@ -322,6 +324,19 @@ class DCGAN(keras.Model):
         self.real_score_tracker.update_state(ops.sigmoid(real_logits))
         self.fake_score_tracker.update_state(ops.sigmoid(fake_logits))
         return {metric.name: metric.result() for metric in self.metrics}
+
+    # the noise generator's position is saved with the weights, so that a resumed run draws
+    # the noise the uninterrupted run would have drawn (Keras saves no seed state by default)
+    def save_own_variables(self, store):
+        super().save_own_variables(store)
+        store[_SEED_STATE_KEY] = self.seed_generator.state
+
+    def load_own_variables(self, store):
+        if _SEED_STATE_KEY in store.keys():
+            self.seed_generator.state.assign(store[_SEED_STATE_KEY])
+        own_variables = self._trainable_variables + self._non_trainable_variables
+        for index, variable in enumerate(own_variables):
+            variable.assign(store[f"{index}"])
 
     def get_config(self):
         config = super().get_config()

@@ -1,0 +1,118 @@
+"""``python -m genai_kit train dcgan``: what a run writes, resuming after an interruption, errors."""
+import csv
+import pathlib
+import subprocess
+import sys
+
+import keras
+import numpy as np
+import pytest
+import tensorflow as tf
+from PIL import Image
+
+from genai_kit import train
+from genai_kit.models import dcgan  # noqa: F401  (registers DCGAN for load_model)
+
+REPOSITORY = pathlib.Path(__file__).resolve().parent.parent
+
+
+def run_command(*arguments):
+    return subprocess.run([sys.executable, "-m", "genai_kit", *arguments], capture_output=True,
+                          text=True, cwd=REPOSITORY, timeout=600)
+
+
+def history_epochs(out):
+    with open(out / "history.csv") as file:
+        return [int(row["epoch"]) for row in csv.DictReader(file)]
+
+
+@pytest.fixture
+def image_folder(tmp_path):
+    folder = tmp_path / "bedrooms" / "nested"
+    folder.mkdir(parents=True)
+    rng = np.random.default_rng(0)
+    for index in range(8):
+        pixels = rng.integers(0, 256, (80, 96, 3), dtype=np.uint8)
+        Image.fromarray(pixels).save(folder / f"room_{index}.png")
+    return folder.parent
+
+
+def test_train_command_writes_logs_samples_checkpoints_and_resumes(image_folder, tmp_path):
+    out = tmp_path / "run"
+    options = ["--data", str(image_folder), "--batch-size", "4", "--num-samples", "4",
+               "--out", str(out)]
+    first = run_command("train", "dcgan", "--epochs", "1", *options)
+    assert first.returncode == 0, first.stderr[-3000:]
+    assert sorted(path.name for path in (out / "samples").iterdir()) == [
+        "epoch_0000.png", "epoch_0001.png"]
+    assert list((out / "logs" / "train").glob("events.out.tfevents.*"))
+    assert list((out / "logs" / "samples").glob("events.out.tfevents.*"))
+    generator = keras.saving.load_model(out / "generator.keras")
+    assert generator.output_shape == (None, 64, 64, 3)
+    assert history_epochs(out) == [0]
+    steps_in_first_run = int(keras.saving.load_model(out / "dcgan.keras")
+                             .generator_optimizer.iterations.numpy())
+    assert steps_in_first_run >= 2
+
+    # the same command with more epochs continues after epoch 1 instead of starting over
+    second = run_command("train", "dcgan", "--epochs", "2", *options)
+    assert second.returncode == 0, second.stderr[-3000:]
+    assert "resuming" in second.stdout and "after epoch 1 of 2" in second.stdout
+    assert history_epochs(out) == [0, 1]
+    assert (out / "samples" / "epoch_0002.png").is_file()
+    gan = keras.saving.load_model(out / "dcgan.keras")
+    # the optimizer kept counting from where it stopped: two epochs' worth of steps
+    assert int(gan.generator_optimizer.iterations.numpy()) == 2 * steps_in_first_run
+
+
+def test_folder_without_images_gives_a_clear_error(tmp_path):
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    (empty / "notes.txt").write_text("not an image")
+    result = run_command("train", "dcgan", "--data", str(empty), "--out", str(tmp_path / "run"))
+    assert result.returncode == 2
+    assert "no images found" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_unknown_model_is_refused_with_the_known_ones():
+    result = run_command("train", "gpt")
+    assert result.returncode == 2
+    assert "dcgan" in result.stderr
+
+
+class StopAtEpoch(keras.callbacks.Callback):
+    """Simulates an interruption (Ctrl-C, a lost session) when ``epoch`` begins."""
+
+    def __init__(self, epoch):
+        super().__init__()
+        self.epoch = epoch
+
+    def on_epoch_begin(self, epoch, logs=None):
+        if epoch == self.epoch:
+            raise KeyboardInterrupt
+
+
+def test_interrupted_run_resumes_from_the_saved_epoch_with_the_same_weights(tmp_path):
+    images = np.random.default_rng(0).uniform(-1, 1, (8, 64, 64, 3)).astype("float32")
+    dataset = tf.data.Dataset.from_tensor_slices(images).batch(4)  # same batches every epoch
+    settings = dict(epochs=3, num_samples=4, verbose=0)
+
+    straight, _ = train.train_dcgan(dataset, tmp_path / "straight", **settings)
+
+    with pytest.raises(KeyboardInterrupt):
+        train.train_dcgan(dataset, tmp_path / "resumed", extra_callbacks=[StopAtEpoch(2)],
+                          **settings)
+    assert train.completed_epochs(tmp_path / "resumed") == 2
+    resumed, history = train.train_dcgan(dataset, tmp_path / "resumed", **settings)
+
+    assert history.epoch == [2]  # only the missing epoch was trained
+    assert int(resumed.generator_optimizer.iterations.numpy()) == 6
+    for network in ("generator", "discriminator"):
+        for expected, weight in zip(getattr(straight, network).weights,
+                                    getattr(resumed, network).weights):
+            np.testing.assert_allclose(weight.numpy(), expected.numpy(), atol=1e-5,
+                                       err_msg=weight.path)
+    for expected, variable in zip(straight.discriminator_optimizer.variables,
+                                  resumed.discriminator_optimizer.variables):
+        np.testing.assert_allclose(variable.numpy(), expected.numpy(), atol=1e-5)
