@@ -124,6 +124,9 @@ def train_dcgan(
                                      seed=seed)
     else:
         dataset = data_source
+    if steps_per_epoch is not None:
+        # epochs of a fixed number of steps draw from one endless stream of shuffled passes
+        dataset = dataset.repeat()
     keras.utils.set_random_seed(seed)
     gan = dcgan.DCGAN(seed=seed, label_smoothing=label_smoothing, instance_noise=instance_noise)
     gan.compile(
