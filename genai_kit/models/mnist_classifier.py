@@ -3,7 +3,7 @@
 The metrics of week 5 need a network that "knows" the data: the Inception network knows
 ImageNet photos, this one knows handwritten digits. Its softmax gives MNIST Inception
 Scores (at most 10) and digit labels for generated samples; its 128-d ``features`` layer
-(the global average pool of the last conv block) gives MNIST-FID, KID and precision/recall in seconds on a CPU.
+gives MNIST-FID, KID and precision/recall in seconds on a CPU.
 
 The weights ship with the kit (``assets/mnist_classifier.weights.h5``, about 0.5 MB) and are
 reproduced by ``python scripts/train_mnist_classifier.py``: trained on the 4,500 bundled
@@ -20,11 +20,11 @@ IMAGE_SHAPE = (28, 28, 1)
 NUM_CLASSES = 10
 
 
-def build_mnist_classifier(hidden_units=128, dropout=0.3):
-    """The untrained classifier: four conv blocks, a 128-d pooled ``features`` layer, a softmax.
+def build_mnist_classifier(feature_dim=128, dropout=0.3):
+    """The untrained classifier: four conv blocks, a feature layer, a softmax.
 
     Args:
-        hidden_units: width of the dense ReLU layer between the features and the softmax.
+        feature_dim: width of the penultimate ``features`` layer (the metric features).
         dropout: dropout rate before the softmax (active only in training).
     Returns:
         keras.Model: float32 (n, 28, 28, 1) in [0, 1] -> softmax probabilities (n, 10).
@@ -38,11 +38,9 @@ def build_mnist_classifier(hidden_units=128, dropout=0.3):
         x = keras.layers.Activation("relu")(x)
         if filters != 128:
             x = keras.layers.MaxPooling2D()(x)  # 28 -> 14 -> 7 -> 3
-    # the metric features: the global average pool, as Inception's 2048-d pool features
-    # (the ReLU layer after it has dead units, which make feature covariances singular)
-    features = keras.layers.GlobalAveragePooling2D(name=FEATURES_LAYER)(x)
-    x = keras.layers.Dense(hidden_units, activation="relu", name="hidden")(features)
-    x = keras.layers.Dropout(dropout)(x)
+    x = keras.layers.GlobalAveragePooling2D()(x)
+    features = keras.layers.Dense(feature_dim, activation="relu", name=FEATURES_LAYER)(x)
+    x = keras.layers.Dropout(dropout)(features)
     outputs = keras.layers.Dense(NUM_CLASSES, activation="softmax", name="probabilities")(x)
     return keras.Model(inputs, outputs, name="mnist_classifier")
 
