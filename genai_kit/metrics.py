@@ -169,12 +169,13 @@ def inception_score(probabilities, splits=10):
     return float(np.mean(scores)), float(np.std(scores))
 
 
-def _polynomial_kernel(features_x, features_y):
-    """k(x, y) = (x . y / d + 1) ** 3, the kernel of KID, for every pair: (n_x, n_y)."""
-    kernel = features_x @ features_y.T
-    kernel /= features_x.shape[1]
+def _cubic_kernel(scaled_x, scaled_y):
+    """(x . y / d + 1) ** 3 for every pair of rows, given rows already scaled by 1/sqrt(d)."""
+    kernel = scaled_x @ scaled_y.T
     kernel += 1.0
-    return kernel * kernel * kernel   # several times faster than ** 3 in numpy
+    cube = kernel * kernel
+    cube *= kernel   # in place, and several times faster than ** 3 in numpy
+    return cube
 
 
 def kernel_inception_distance(features_a, features_b, subsets=100, subset_size=1000, seed=0):
@@ -182,6 +183,8 @@ def kernel_inception_distance(features_a, features_b, subsets=100, subset_size=1
 
     Unlike FID, its estimate is unbiased, so values from different sample sizes compare;
     it is near 0 (and can be slightly negative) for two samples of one distribution.
+    The kernel matrices are float32 (twice as fast; about 1e-7 relative round-off, far
+    below KID's spread over subsets) and summed in float64.
 
     Args:
         features_a: array (n_a, d).
@@ -199,16 +202,23 @@ def kernel_inception_distance(features_a, features_b, subsets=100, subset_size=1
     if size < subset_size:
         warnings.warn(f"KID subset_size {subset_size} is more than the {size} samples "
                       f"available; using subsets of {size}", stacklevel=2)
+    # k(x, y) = (x . y / d + 1)^3: dividing the features by sqrt(d) once saves a pass per kernel
+    scale = 1.0 / np.sqrt(features_a.shape[1])
+    scaled_a = (features_a * scale).astype(np.float32)
+    scaled_b = (features_b * scale).astype(np.float32)
     rng = np.random.default_rng(seed)
     values = np.empty(subsets)
     for index in range(subsets):
-        x = features_a[rng.choice(len(features_a), size, replace=False)]
-        y = features_b[rng.choice(len(features_b), size, replace=False)]
-        kernel_xx, kernel_yy = _polynomial_kernel(x, x), _polynomial_kernel(y, y)
+        x = scaled_a[rng.choice(len(scaled_a), size, replace=False)]
+        y = scaled_b[rng.choice(len(scaled_b), size, replace=False)]
+        kernel_xx, kernel_yy = _cubic_kernel(x, x), _cubic_kernel(y, y)
         # unbiased: leave out the k(x_i, x_i) terms of the within-set averages
-        within_x = (kernel_xx.sum() - np.trace(kernel_xx)) / (size * (size - 1))
-        within_y = (kernel_yy.sum() - np.trace(kernel_yy)) / (size * (size - 1))
-        values[index] = within_x + within_y - 2.0 * _polynomial_kernel(x, y).mean()
+        within_x = ((kernel_xx.sum(dtype=np.float64) - np.trace(kernel_xx, dtype=np.float64))
+                    / (size * (size - 1)))
+        within_y = ((kernel_yy.sum(dtype=np.float64) - np.trace(kernel_yy, dtype=np.float64))
+                    / (size * (size - 1)))
+        between = _cubic_kernel(x, y).sum(dtype=np.float64) / size**2
+        values[index] = within_x + within_y - 2.0 * between
     return float(values.mean()), float(values.std())
 
 

@@ -154,8 +154,9 @@ def test_kid_on_whole_sets_is_the_unbiased_mmd_written_out():
     within_y = sum(kernel(y[i], y[j]) for i in range(m) for j in range(m) if i != j) / (m * (m - 1))
     between = sum(kernel(x[i], y[j]) for i in range(m) for j in range(m)) / m**2
     mean, std = metrics.kernel_inception_distance(x, y, subsets=3, subset_size=9)
-    assert mean == pytest.approx(within_x + within_y - 2 * between, rel=1e-10)
-    assert std == pytest.approx(0.0, abs=1e-10)  # every "subset" is the whole set
+    # float32 kernels: round-off about 1e-7 of the kernel values (about 1 here)
+    assert mean == pytest.approx(within_x + within_y - 2 * between, abs=1e-5)
+    assert std == pytest.approx(0.0, abs=1e-6)  # every "subset" is the whole set
 
 
 def test_kid_caps_subset_size_at_the_sample_count_with_a_warning():
