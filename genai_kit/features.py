@@ -128,7 +128,7 @@ class InceptionFeatures:
             network, e.g. on Colab), a local path to the full InceptionV3 weights file
             ``inception_v3_weights_tf_dim_ordering_tf_kernels.h5`` for offline machines,
             or None for random weights (tests only: the numbers mean nothing).
-        batch_size: images per forward pass (about 0.4 GB of memory per 64).
+        batch_size: images per forward pass (memory grows with it; lower it on a small GPU).
     """
 
     name = "inception"

@@ -224,9 +224,8 @@ def kernel_inception_distance(features_a, features_b, subsets=100, subset_size=1
 
 def _squared_distances(rows, columns, column_norms):
     """||r - c||^2 for every pair, (len(rows), len(columns)), as |r|^2 + |c|^2 - 2 r.c."""
-    distances = rows @ columns.T
-    distances *= -2.0                     # in place: this matrix is the memory peak
-    distances += column_norms[None, :]
+    distances = (-2.0 * rows) @ columns.T   # scaling the small operand saves a pass
+    distances += column_norms[None, :]     # in place: this matrix is the memory peak
     distances += np.einsum("ij,ij->i", rows, rows)[:, None]
     return distances
 
