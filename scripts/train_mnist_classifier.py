@@ -6,7 +6,7 @@ It learns from the 4,500 bundled training digits only; random rotations, shifts 
 make up for the small set. It then reports its accuracy on the 500 bundled test digits it
 never saw (the number recorded in assets/README.md).
 
-Run from the repository root (about 5 minutes on a 2-core CPU):
+Run from the repository root (about 2 minutes on a 2-core CPU):
 
     python scripts/train_mnist_classifier.py
     python scripts/train_mnist_classifier.py --source tfds --output /tmp/full.weights.h5
