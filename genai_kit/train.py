@@ -165,11 +165,16 @@ def add_dcgan_arguments(parser):
     parser.add_argument("--steps-per-epoch", type=int, default=None,
                         help="cap on steps per epoch (default: the whole data set)")
     parser.add_argument("--num-samples", type=int, default=64, help="images per sample grid")
+    parser.add_argument("--mixed-precision", action="store_true",
+                        help="bfloat16 activations (keras mixed_bfloat16 policy): faster on GPUs, "
+                             "TPUs and CPUs with AVX512-BF16, slightly less precise")
     parser.add_argument("--seed", type=int, default=0)
 
 
 def run_dcgan(arguments):
     """Runs ``train dcgan`` from parsed arguments."""
+    if arguments.mixed_precision:
+        keras.mixed_precision.set_global_policy("mixed_bfloat16")
     train_dcgan(
         arguments.data, arguments.out, epochs=arguments.epochs,
         batch_size=arguments.batch_size, learning_rate=arguments.learning_rate,

@@ -96,6 +96,19 @@ def test_one_train_step_changes_both_networks_with_finite_losses():
         assert not np.allclose(before, weight.numpy()), weight.path
 
 
+def test_mixed_bfloat16_policy_trains_with_finite_float32_losses():
+    keras.mixed_precision.set_global_policy("mixed_bfloat16")
+    try:
+        gan = small_gan(instance_noise=0.1)
+        assert gan.generator.layers[-1].compute_dtype == "bfloat16"
+        logs = gan.train_on_batch(real_batch(), return_dict=True)
+        images = gan.generate(np.zeros((2, 100), "float32"))
+    finally:
+        keras.mixed_precision.set_global_policy("float32")
+    assert all(np.isfinite(value) for value in logs.values())
+    assert images.dtype == np.float32 and 0.0 <= images.min() <= images.max() <= 1.0
+
+
 def test_label_smoothing_raises_the_discriminators_floor_loss():
     # with target 0.9 for real images the cross-entropy of a sure detective cannot reach 0
     plain, smoothed = small_gan(), small_gan(label_smoothing=0.2)

@@ -272,7 +272,8 @@ class DCGAN(keras.Model):
     def _with_instance_noise(self, images):
         if self.instance_noise == 0.0:
             return images
-        return images + self.instance_noise * self._replica_normal(ops.shape(images))
+        noise = self._replica_normal(ops.shape(images))
+        return images + self.instance_noise * ops.cast(noise, images.dtype)
 
     # under tf.distribute each replica runs train_step on its slice of the global batch
     def _replica_mean(self, per_example_loss):
@@ -302,6 +303,9 @@ class DCGAN(keras.Model):
             fake_images = self.generator(latents, training=True)
             real_logits = self.discriminator(self._with_instance_noise(real_images), training=True)
             fake_logits = self.discriminator(self._with_instance_noise(fake_images), training=True)
+            # losses in float32 also under a mixed-precision policy (bfloat16 layers)
+            real_logits = ops.cast(real_logits, "float32")
+            fake_logits = ops.cast(fake_logits, "float32")
             # 3. the detective wants real -> 1 and fake -> 0; the forger wants fake -> 1
             real_loss = keras.losses.binary_crossentropy(real_targets, real_logits, from_logits=True)
             fake_loss = keras.losses.binary_crossentropy(fake_targets, fake_logits, from_logits=True)
