@@ -16,7 +16,9 @@ Measured (printed):
    DDIM-50 within 10% of DDPM-1000);
 2. the compiled reverse loop against a Python loop of one ``predict`` per step (keras.io's
    DDPM example), and against the eager teaching path, same model, same steps;
-3. classifier confidence of samples against real digits.
+3. classifier confidence of samples against real digits;
+4. with ``--guidance-scales``: for each classifier-free guidance scale, adherence (share of
+   samples the classifier reads as the requested digit), precision/recall and MNIST-FID.
 """
 import argparse
 import time
@@ -121,17 +123,24 @@ def measure(model, num_samples, metric_samples, seed):
 
     print(f"\n1. sampling {num_samples} images (compiled loop), quality of {metric_samples}")
     results = {}
-    for sampler, num_steps in (("ddpm", 1000), ("ddim", 50)):
-        _, seconds = timed(model.sample, num_samples, num_steps=num_steps, sampler=sampler,
-                           seed=seed)
-        images = model.sample(metric_samples, num_steps=num_steps, sampler=sampler, seed=seed + 1)
-        line, fid = quality(images, real_features, real_confidence)
-        results[sampler] = seconds, fid
-        print(f"  {sampler.upper()}-{num_steps:<5} {seconds:7.1f} s   {line}")
-    speedup = results["ddpm"][0] / results["ddim"][0]
-    fid_change = results["ddim"][1] / results["ddpm"][1] - 1
-    print(f"  DDIM-50 is {speedup:.1f}x faster than DDPM-1000 (target >= 15x); "
-          f"its FID differs by {100 * fid_change:+.1f}% (target within 10%)")
+    # DDIM with eta = 1 puts the DDPM posterior noise back: stochastic, on DDIM's 50-step grid
+    for sampler, num_steps, eta in (("ddpm", 1000, 0.0), ("ddim", 50, 0.0), ("ddim", 50, 1.0)):
+        name = f"{sampler.upper()}-{num_steps}" + (f" eta={eta:g}" if sampler == "ddim" else "")
+        images, seconds = timed(model.sample, num_samples, num_steps=num_steps, sampler=sampler,
+                                eta=eta, seed=seed)
+        if metric_samples > num_samples:  # more images for the metrics, not timed
+            more = model.sample(metric_samples - num_samples, num_steps=num_steps,
+                                sampler=sampler, eta=eta, seed=seed + 1)
+            images = np.concatenate([images, more])
+        line, fid = quality(images[:metric_samples], real_features, real_confidence)
+        results[name] = seconds, fid
+        print(f"  {name:<16} {seconds:7.1f} s   {line}")
+    baseline_seconds, baseline_fid = results["DDPM-1000"]
+    for name in ("DDIM-50 eta=0", "DDIM-50 eta=1"):
+        seconds, fid = results[name]
+        print(f"  {name} is {baseline_seconds / seconds:.1f}x faster than DDPM-1000 (target "
+              f">= 15x); its FID differs by {100 * (fid / baseline_fid - 1):+.1f}% (target "
+              "within 10%)")
 
     print(f"\n2. compiled loop vs per-step loops, DDIM-50, {num_samples} images")
     latents = np.random.default_rng(seed).standard_normal(
@@ -148,6 +157,22 @@ def measure(model, num_samples, metric_samples, seed):
           f" max pixel difference {np.abs(eager - compiled).max():.1e})")
 
 
+def measure_guidance(model, scales, num_samples, num_steps, seed):
+    real_images, _ = data.load_mnist("test")
+    real_features, _ = features.mnist_features()(real_images)
+    requested = np.arange(num_samples) % model.num_classes
+    print(f"\n4. guidance scale trade-off, DDIM-{num_steps}, {num_samples} samples per scale")
+    for scale in scales:
+        images = model.sample(num_samples, num_steps=num_steps, sampler="ddim",
+                              class_labels=requested, guidance_scale=scale, seed=seed)
+        fake_features, probabilities = features.mnist_features()(images)
+        precision, recall = metrics.precision_recall(real_features, fake_features)
+        adherence = np.mean(probabilities.argmax(axis=1) == requested)
+        fid = metrics.frechet_distance(real_features, fake_features)
+        print(f"  scale {scale:4.1f}: adherence {adherence:.2f}  precision {precision:.2f}  "
+              f"recall {recall:.2f}  MNIST-FID {fid:7.2f}")
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--model", help="a saved DiffusionModel (.keras) to measure")
@@ -155,10 +180,14 @@ def main():
     parser.add_argument("--quick", action="store_true", help="train the notebook's quick model")
     parser.add_argument("--save", help="where to save the trained model (.keras)")
     parser.add_argument("--num-samples", type=int, default=64, help="images per timed run")
-    parser.add_argument("--metric-samples", type=int, default=256,
-                        help="images per sampler for FID/KID")
+    parser.add_argument("--metric-samples", type=int, default=128,
+                        help="images per sampler for FID/KID (the timed ones first)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--no-measure", action="store_true", help="only train and save")
+    parser.add_argument("--skip-sampling", action="store_true", help="skip sections 1-3")
+    parser.add_argument("--guidance-scales", type=float, nargs="*", default=[],
+                        help="guidance scales to compare (conditional models)")
+    parser.add_argument("--guidance-steps", type=int, default=25)
     args = parser.parse_args()
     if args.model:
         model = keras.models.load_model(args.model)
@@ -169,8 +198,11 @@ def main():
         if args.save:
             model.save(args.save)
             print(f"saved {args.save}")
-    if not args.no_measure:
+    if not args.no_measure and not args.skip_sampling:
         measure(model, args.num_samples, args.metric_samples, args.seed)
+    if not args.no_measure and args.guidance_scales:
+        measure_guidance(model, args.guidance_scales, args.metric_samples, args.guidance_steps,
+                         args.seed)
 
 
 if __name__ == "__main__":
