@@ -35,6 +35,7 @@ GENERATOR_FILTERS = (128, 64, 32)
 DISCRIMINATOR_FILTERS = (32, 128, 256)
 KERNEL_SIZE = 4  # divisible by the stride 2: no checkerboard pattern from the transposed convs
 LEAKY_SLOPE = 0.2
+BATCH_NORM_MOMENTUM = 0.9
 
 # optimization of assignment 4, plus the DCGAN paper's beta_1 = 0.5
 LEARNING_RATE = 1e-4
@@ -48,6 +49,7 @@ def build_dcgan_generator(
     base_channels=GENERATOR_BASE_CHANNELS,
     filters=GENERATOR_FILTERS,
     channels=3,
+    batch_norm_momentum=BATCH_NORM_MOMENTUM,
     name="generator",
 ):
     """The forger: noise -> images.
@@ -61,6 +63,10 @@ def build_dcgan_generator(
         base_channels: int, channels of the 8x8 map the Dense layer is reshaped to (256).
         filters: tuple of ints, filters of the transposed convolutions ((128, 64, 32)).
         channels: int, 3 for colour images.
+        batch_norm_momentum: momentum of the moving statistics that sampling
+            (``training=False``) uses. 0.9 (PyTorch's default, the DCGAN paper's code)
+            keeps up with a generator that changes fast; Keras' 0.99 lags hundreds of steps
+            behind it, and early samples then look washed out.
     Returns:
         keras.Model mapping (n, latent_dim) to (n, S, S, channels) in [-1, 1],
         with S = 8 * 2 ** len(filters) (64 by default).
@@ -73,14 +79,14 @@ def build_dcgan_generator(
     noise = keras.Input(shape=(latent_dim,), name="noise")
     x = layers.Dense(8 * 8 * base_channels, use_bias=False, name="project")(noise)
     x = layers.Reshape((8, 8, base_channels), name="reshape")(x)
-    x = layers.BatchNormalization(name="project_bn")(x)
+    x = layers.BatchNormalization(momentum=batch_norm_momentum, name="project_bn")(x)
     x = layers.LeakyReLU(LEAKY_SLOPE, name="project_leaky_relu")(x)
     for index, width in enumerate(filters, start=1):
         # the batch normalization right after makes a bias redundant
         x = layers.Conv2DTranspose(
             width, KERNEL_SIZE, strides=2, padding="same", use_bias=False, name=f"upsample_{index}"
         )(x)
-        x = layers.BatchNormalization(name=f"upsample_{index}_bn")(x)
+        x = layers.BatchNormalization(momentum=batch_norm_momentum, name=f"upsample_{index}_bn")(x)
         x = layers.LeakyReLU(LEAKY_SLOPE, name=f"upsample_{index}_leaky_relu")(x)
     images = layers.Conv2D(channels, 5, padding="same", activation="tanh", name="to_image")(x)
     return keras.Model(noise, images, name=name)
