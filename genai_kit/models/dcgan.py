@@ -16,6 +16,10 @@ discriminator of 32, 128 and 256 convolution filters, Flatten and a Dense layer 
     3. d_loss = BCE(real -> 1, fake -> 0), g_loss = BCE(fake -> 1) (the non-saturating loss);
     4. each network takes one Adam step on its own loss.
 
+Both gradients come from one forward pass (a simultaneous update). keras.io's DCGAN example
+updates alternately: it makes a second batch of fakes after the discriminator's step, which
+costs about a fifth more computation per step (``benchmarks/dcgan_throughput.py``).
+
 Example:
     >>> gan = dcgan.DCGAN(dcgan.build_dcgan_generator(), dcgan.build_dcgan_discriminator())
     >>> gan.compile(generator_optimizer=dcgan.default_optimizer(),
