@@ -88,8 +88,9 @@ def test_ddpm_noise_makes_samples_from_one_start_differ_by_seed(model):
     assert np.abs(one - two).max() > 0.01
 
 
-def test_compiled_loop_matches_the_eager_step_by_step_loop(conditional_model):
-    options = dict(num_steps=8, sampler="ddpm", seed=5, class_labels=[1, 2, 3],
+@pytest.mark.parametrize("sampler, eta", [("ddpm", 0.0), ("ddim", 0.0), ("ddim", 0.5)])
+def test_compiled_loop_matches_the_eager_step_by_step_loop(conditional_model, sampler, eta):
+    options = dict(num_steps=8, sampler=sampler, eta=eta, seed=5, class_labels=[1, 2, 3],
                    guidance_scale=2.0, return_intermediates=True, num_intermediates=4)
     compiled, compiled_frames = conditional_model.sample(3, compiled=True, **options)
     eager, eager_frames = conditional_model.sample(3, compiled=False, **options)

@@ -234,6 +234,8 @@ class DiffusionModel(keras.Model):
         labels = self._check_labels(class_labels, len(latents), guidance_scale)
         timesteps = self.schedule.set_timesteps(num_steps).astype(np.int32)
         previous_timesteps = self.schedule.previous_timesteps.astype(np.int32)
+        if not 0.0 <= float(eta) <= 1.0:
+            raise ValueError(f"eta must be in [0, 1] (0: deterministic DDIM, 1: DDPM noise), got {eta}")
         eta = float(eta) if sampler == "ddim" else 1.0
         guided = guidance_scale is not None
         scale = 1.0 if guidance_scale is None else float(guidance_scale)
@@ -245,8 +247,8 @@ class DiffusionModel(keras.Model):
         num_records = int(slots.max()) + 1
 
         arguments = (latents, labels, timesteps, previous_timesteps, np.float32(scale),
-                     np.int32(seed), slots)
-        options = dict(sampler=sampler, eta=eta, guided=guided, num_records=num_records)
+                     np.float32(eta), np.int32(seed), slots)
+        options = dict(sampler=sampler, guided=guided, num_records=num_records)
         if compiled:
             images, frames = self._compiled_loop(**options)(*arguments)
         else:
@@ -259,9 +261,9 @@ class DiffusionModel(keras.Model):
         pictures = [_to_unit_range(latents)] + [_to_unit_range(frame) for frame in frames]
         return images, dict(zip(recorded, pictures))
 
-    def _compiled_loop(self, sampler, eta, guided, num_records):
-        """One tf.function per sampling mode, traced once for any n and number of steps."""
-        key = (sampler, eta, guided, num_records)
+    def _compiled_loop(self, sampler, guided, num_records):
+        """One tf.function per sampling mode, traced once for any n, steps, scale and eta."""
+        key = (sampler, guided, num_records)
         if key not in self._compiled_loops:
             signature = [
                 tf.TensorSpec((None,) + self.image_shape, tf.float32),  # latents
@@ -269,19 +271,20 @@ class DiffusionModel(keras.Model):
                 tf.TensorSpec((None,), tf.int32),  # timesteps
                 tf.TensorSpec((None,), tf.int32),  # previous timesteps
                 tf.TensorSpec((), tf.float32),  # guidance scale
+                tf.TensorSpec((), tf.float32),  # eta
                 tf.TensorSpec((), tf.int32),  # seed
                 tf.TensorSpec((None,), tf.int32),  # intermediate slots
             ]
 
             def loop(*arguments):
-                return self._reverse_loop(*arguments, sampler=sampler, eta=eta, guided=guided,
+                return self._reverse_loop(*arguments, sampler=sampler, guided=guided,
                                           num_records=num_records, progress=False)
 
             self._compiled_loops[key] = tf.function(loop, input_signature=signature)
         return self._compiled_loops[key]
 
     def _reverse_loop(self, latents, labels, timesteps, previous_timesteps, guidance_scale,
-                      seed, slots, sampler, eta, guided, num_records, progress):
+                      eta, seed, slots, sampler, guided, num_records, progress):
         """x_T -> x_0 over ``timesteps``; eager with a progress bar or traced by tf.function.
 
         Returns:
@@ -292,7 +295,9 @@ class DiffusionModel(keras.Model):
             tf.convert_to_tensor(array, tf.int32)
             for array in (labels, timesteps, previous_timesteps, slots))
         frames = tf.zeros(tf.concat([[num_records], tf.shape(images)], 0), tf.float32)
-        stochastic = sampler == "ddpm" or eta > 0
+        # eager DDIM with eta = 0 skips drawing noise; traced, eta is a tensor and the noise
+        # is drawn and scaled by it (times 0 for eta = 0)
+        stochastic = sampler == "ddpm" or not (isinstance(eta, np.number) and eta == 0)
 
         def reverse_step(index, images, frames):
             t = timesteps[index]

@@ -153,7 +153,7 @@ class NoiseSchedule:
             noise: standard normal z shaped like x_t; needed unless the step is deterministic
                 (DDIM with eta = 0, or the last step).
             sampler: "ddpm" or "ddim".
-            eta: DDIM's noise level in [0, 1] (ignored by "ddpm").
+            eta: DDIM's noise level in [0, 1] (ignored by "ddpm"); a number or a scalar tensor.
             prev_t: the timestep to step to; default: the one after ``t`` in ``timesteps``
                 (a compiled loop passes it, read from the same array).
         Returns:
@@ -191,11 +191,11 @@ class NoiseSchedule:
                 # the noise that matches the clipped x0_hat keeps x_prev on the same path
                 predicted_noise = (
                     (x_t - f(ops.sqrt(alpha_bar)) * x0_hat) / f(ops.sqrt(1.0 - alpha_bar)))
-            std = float(eta) * ops.sqrt(posterior_variance)
+            std = ops.cast(eta, "float64") * ops.sqrt(posterior_variance)
             direction_coefficient = ops.sqrt(ops.maximum(1.0 - alpha_bar_prev - std**2, 0.0))
             mean = f(ops.sqrt(alpha_bar_prev)) * x0_hat + f(direction_coefficient) * predicted_noise
-            if float(eta) == 0.0:
-                return mean
+            if isinstance(eta, (int, float, np.number)) and eta == 0:
+                return mean  # deterministic: no noise needed
         if noise is None:
             if isinstance(prev_t, (int, np.integer)) and prev_t < 0:
                 return mean  # the last step adds no noise
