@@ -27,7 +27,7 @@ import genai_kit  # noqa: F401  (before TensorFlow)
 import keras
 import numpy as np
 
-from genai_kit import data, features, metrics
+from genai_kit import data, evaluation, features
 from genai_kit.diffusion import DiffusionModel, NoiseSchedule, unet
 
 # architecture (the notebook's)
@@ -101,21 +101,19 @@ def predict_per_step(model, latents, num_steps, sampler="ddim"):
     return np.clip((images + 1) / 2, 0, 1)
 
 
-def quality(images, real_features, real_confidence):
-    fake_features, probabilities = features.mnist_features()(images)
-    fid = metrics.frechet_distance(real_features, fake_features)
-    kid, _ = metrics.kernel_inception_distance(real_features, fake_features,
-                                               subset_size=min(len(images), 500))
-    confidence = probabilities.max(axis=1).mean()
-    return (f"MNIST-FID {fid:7.2f}  KID {kid:.4f}  classifier confidence {confidence:.3f} "
-            f"(real {real_confidence:.3f})"), fid
+def quality(images, real):
+    scores = evaluation.evaluate(images, real, include=("fid", "kid"), progress=False)
+    _, confidences = features.classify_digits(images)
+    real_confidence = real.probabilities.max(axis=1).mean()
+    return (f"MNIST-FID {scores['fid']:7.2f}  KID {scores['kid']:.4f}  classifier confidence "
+            f"{confidences.mean():.3f} (real {real_confidence:.3f})"), scores["fid"]
 
 
 def measure(model, num_samples, metric_samples, seed):
     real_images, _ = data.load_mnist("test")
-    real_features, real_probabilities = features.mnist_features()(real_images)
-    real_confidence = real_probabilities.max(axis=1).mean()
-    print(f"real test digits: {len(real_images)}, mean classifier confidence {real_confidence:.3f}")
+    real = evaluation.extract(real_images)
+    print(f"real test digits: {len(real_images)}, "
+          f"mean classifier confidence {real.probabilities.max(axis=1).mean():.3f}")
 
     # warm up: trace both compiled loops once on 2 images (the traced function serves any n)
     for sampler in ("ddpm", "ddim"):
@@ -132,7 +130,7 @@ def measure(model, num_samples, metric_samples, seed):
             more = model.sample(metric_samples - num_samples, num_steps=num_steps,
                                 sampler=sampler, eta=eta, seed=seed + 1)
             images = np.concatenate([images, more])
-        line, fid = quality(images[:metric_samples], real_features, real_confidence)
+        line, fid = quality(images[:metric_samples], real)
         results[name] = seconds, fid
         print(f"  {name:<16} {seconds:7.1f} s   {line}")
     baseline_seconds, baseline_fid = results["DDPM-1000"]
@@ -159,18 +157,18 @@ def measure(model, num_samples, metric_samples, seed):
 
 def measure_guidance(model, scales, num_samples, num_steps, seed):
     real_images, _ = data.load_mnist("test")
-    real_features, _ = features.mnist_features()(real_images)
+    real = evaluation.extract(real_images)
     requested = np.arange(num_samples) % model.num_classes
     print(f"\n4. guidance scale trade-off, DDIM-{num_steps}, {num_samples} samples per scale")
     for scale in scales:
         images = model.sample(num_samples, num_steps=num_steps, sampler="ddim",
                               class_labels=requested, guidance_scale=scale, seed=seed)
-        fake_features, probabilities = features.mnist_features()(images)
-        precision, recall = metrics.precision_recall(real_features, fake_features)
-        adherence = np.mean(probabilities.argmax(axis=1) == requested)
-        fid = metrics.frechet_distance(real_features, fake_features)
-        print(f"  scale {scale:4.1f}: adherence {adherence:.2f}  precision {precision:.2f}  "
-              f"recall {recall:.2f}  MNIST-FID {fid:7.2f}")
+        scores = evaluation.evaluate(images, real, include=("fid", "precision_recall"),
+                                     progress=False)
+        predicted_labels, _ = features.classify_digits(images)
+        adherence = np.mean(predicted_labels == requested)
+        print(f"  scale {scale:4.1f}: adherence {adherence:.2f}  precision {scores['precision']:.2f}  "
+              f"recall {scores['recall']:.2f}  MNIST-FID {scores['fid']:7.2f}")
 
 
 def main():
