@@ -1,0 +1,36 @@
+"""What the kit reads about the CPU it runs on."""
+import pytest
+
+from genai_kit import config
+
+AMD_ZEN4_FLAGS = "flags\t\t: fpu vme sse sse2 avx2 fma avx512f avx512_bf16 avx512_vnni\n"
+INTEL_SKYLAKE_FLAGS = "flags\t\t: fpu vme sse sse2 avx2 fma avx512f avx512cd avx512bw\n"
+INTEL_SAPPHIRE_RAPIDS_FLAGS = "flags\t\t: fpu vme sse sse2 avx2 fma avx512f amx_tile amx_bf16\n"
+
+
+@pytest.fixture(autouse=True)
+def fresh_answers():
+    config.cpu_computes_bfloat16.cache_clear()
+    yield
+    config.cpu_computes_bfloat16.cache_clear()
+
+
+def cpuinfo(tmp_path, text):
+    path = tmp_path / "cpuinfo"
+    path.write_text("processor\t: 0\n" + text + "\nprocessor\t: 1\n" + text)
+    return str(path)
+
+
+def test_bfloat16_is_native_on_cpus_with_avx512_bf16_or_amx(tmp_path, monkeypatch):
+    monkeypatch.delenv("TF_ENABLE_ONEDNN_OPTS", raising=False)
+    assert config.cpu_computes_bfloat16(cpuinfo(tmp_path, AMD_ZEN4_FLAGS))
+    config.cpu_computes_bfloat16.cache_clear()
+    assert config.cpu_computes_bfloat16(cpuinfo(tmp_path, INTEL_SAPPHIRE_RAPIDS_FLAGS))
+
+
+def test_bfloat16_is_not_native_without_the_flags_or_without_onednn(tmp_path, monkeypatch):
+    assert not config.cpu_computes_bfloat16(cpuinfo(tmp_path, INTEL_SKYLAKE_FLAGS))
+    assert not config.cpu_computes_bfloat16(str(tmp_path / "no_such_file"))
+    config.cpu_computes_bfloat16.cache_clear()
+    monkeypatch.setenv("TF_ENABLE_ONEDNN_OPTS", "0")
+    assert not config.cpu_computes_bfloat16(cpuinfo(tmp_path, AMD_ZEN4_FLAGS))
