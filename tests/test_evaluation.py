@@ -71,3 +71,35 @@ def test_a_generator_is_evaluated_on_its_samples(real, test_digits):
 def test_unknown_metric_names_are_a_clear_error(real, test_digits):
     with pytest.raises(ValueError, match="unknown metrics"):
         evaluation.evaluate(test_digits[0], real, include=("fid", "ssim"))
+
+
+def test_digit_report_of_real_digits_recognises_nearly_all_ten_classes(test_digits):
+    report = evaluation.digit_report(test_digits[0])
+    assert report["recognised"] > 0.95
+    assert report["effective_classes"] > 9.8  # the bundled test set has 50 of each digit
+    assert report["counts"].shape == (10,) and report["counts"].sum() > 475
+
+
+def test_digit_report_of_one_repeated_digit_is_one_class(test_digits):
+    images, labels = test_digits
+    sevens = images[labels == 7][:1].repeat(20, axis=0)
+    report = evaluation.digit_report(sevens)
+    assert report["recognised"] == 1.0 and report["effective_classes"] == pytest.approx(1.0)
+    assert report["counts"][7] == 20
+
+
+def test_digit_report_shows_that_a_confident_classifier_reads_noise_as_one_digit():
+    # why the rate alone proves nothing: noise is "recognised", but all as the same digit
+    noise = np.random.default_rng(0).uniform(0, 1, (200, 28, 28, 1)).astype("float32")
+    report = evaluation.digit_report(noise)
+    assert report["effective_classes"] < 1.5
+    with pytest.raises(ValueError, match="confidence_threshold"):
+        evaluation.digit_report(noise, confidence_threshold=1.5)
+
+
+def test_digit_report_when_nothing_is_recognised_has_no_classes(monkeypatch):
+    unsure = (np.array([3, 5, 7]), np.array([0.4, 0.5, 0.6], "float32"))
+    monkeypatch.setattr(evaluation.features, "classify_digits", lambda images, value_range: unsure)
+    report = evaluation.digit_report(np.zeros((3, 28, 28, 1), "float32"))
+    assert report["recognised"] == 0.0 and report["effective_classes"] == 0.0
+    assert report["counts"].sum() == 0
