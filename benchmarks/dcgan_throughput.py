@@ -9,11 +9,13 @@ normalization and LeakyReLU; convs 32/128/256) on in-memory 64x64x3 batches of 1
   genai_kit never imported. ``TF_ENABLE_ONEDNN_OPTS`` is removed from its environment.
 - ``baseline_onednn``: the same code with ``TF_ENABLE_ONEDNN_OPTS=1``, to separate the
   gain of oneDNN from the gain of the kit's train_step.
-- ``kit``: ``import genai_kit`` first (its defaults: oneDNN on), then ``dcgan.DCGAN``.
-- ``kit_no_onednn``: the kit with ``TF_ENABLE_ONEDNN_OPTS=0``.
-- ``kit_bf16`` (not in the default list): the kit under ``keras.mixed_precision``'s
-  "mixed_bfloat16" policy (``--mixed-precision`` of the train command): the same architecture,
-  but bfloat16 activations, so not the same arithmetic as the float32 baseline.
+- ``kit``: ``import genai_kit`` first, then ``dcgan.DCGAN`` with its defaults: oneDNN on,
+  fused batch normalization, and ``dtype_policy="auto"``, which is mixed bfloat16 on a CPU
+  with bfloat16 instructions (float32 weights, optimizer state, batch statistics, logits and
+  losses; bfloat16 activations) and float32 elsewhere.
+- ``kit_float32``: the kit with ``dtype_policy="float32"``: the baseline's arithmetic, so
+  the gain is the kit's train_step and fused batch normalization alone.
+- ``kit_no_onednn``: the kit with ``TF_ENABLE_ONEDNN_OPTS=0`` (then "auto" is float32).
 
 The variants are interleaved over ``--repeats`` rounds, so that load from other processes on a
 shared machine falls on all of them alike; the script prints each run, the median images/s per
@@ -33,7 +35,7 @@ import time
 
 BATCH_SIZE = 128
 LATENT_DIM = 100
-VARIANTS = ("baseline", "baseline_onednn", "kit", "kit_no_onednn")
+VARIANTS = ("baseline", "baseline_onednn", "kit", "kit_float32", "kit_no_onednn")
 
 
 def _variant_environment(variant):
@@ -144,15 +146,12 @@ def _baseline_gan():
     return gan
 
 
-def _kit_gan(mixed_precision=False):
+def _kit_gan(dtype_policy="auto"):
     import genai_kit  # noqa: F401  (first, as a student's notebook does: sets TF defaults)
-    import keras
     from genai_kit.models import dcgan
 
-    if mixed_precision:
-        keras.mixed_precision.set_global_policy("mixed_bfloat16")
-
-    gan = dcgan.DCGAN(dcgan.build_dcgan_generator(), dcgan.build_dcgan_discriminator())
+    gan = dcgan.DCGAN(dcgan.build_dcgan_generator(dtype_policy=dtype_policy),
+                      dcgan.build_dcgan_discriminator(dtype_policy=dtype_policy))
     gan.compile(
         generator_optimizer=dcgan.default_optimizer(),
         discriminator_optimizer=dcgan.default_optimizer(),
@@ -163,9 +162,11 @@ def _kit_gan(mixed_precision=False):
 def measure(variant, warmup_steps, timed_steps):
     """Images per second of ``fit`` on in-memory batches, after ``warmup_steps`` (tracing)."""
     if variant.startswith("kit"):
-        gan = _kit_gan(mixed_precision=variant == "kit_bf16")
+        gan = _kit_gan("float32" if variant == "kit_float32" else "auto")
     else:
         gan = _baseline_gan()
+    # what the generator's layers compute in (the baseline: Keras' default float32)
+    compute_dtype = gan.generator.layers[1].compute_dtype
     import keras
     import numpy as np
     import tensorflow as tf
@@ -173,22 +174,28 @@ def measure(variant, warmup_steps, timed_steps):
     images = np.random.default_rng(0).uniform(-1, 1, (BATCH_SIZE, 64, 64, 3)).astype("float32")
     dataset = tf.data.Dataset.from_tensors(images).repeat()
 
-    class StepTimes(keras.callbacks.Callback):
+    class StepClock(keras.callbacks.Callback):
+        """Wall and CPU time at the end of every batch."""
+
         def __init__(self):
             super().__init__()
-            self.times = []
+            self.wall = []
+            self.cpu = []
 
         def on_train_batch_end(self, batch, logs=None):
-            self.times.append(time.perf_counter())
+            self.wall.append(time.perf_counter())
+            self.cpu.append(time.process_time())
 
-    timer = StepTimes()
-    gan.fit(dataset, epochs=1, steps_per_epoch=warmup_steps, callbacks=[timer], verbose=0)
-    cpu_start = time.process_time()
-    gan.fit(dataset, epochs=1, steps_per_epoch=timed_steps, callbacks=[timer], verbose=0)
-    cpu_seconds = time.process_time() - cpu_start
-    elapsed = timer.times[-1] - timer.times[warmup_steps - 1]
+    # one fit call, timed from the end of the last warm-up step to the end of the last step:
+    # the set-up and tear-down of fit itself (seconds, once per call) are not training speed
+    clock = StepClock()
+    gan.fit(dataset, epochs=1, steps_per_epoch=warmup_steps + timed_steps, callbacks=[clock],
+            verbose=0)
+    elapsed = clock.wall[-1] - clock.wall[warmup_steps - 1]
+    cpu_seconds = clock.cpu[-1] - clock.cpu[warmup_steps - 1]
     # CPU seconds are less sensitive than wall time to other processes on a shared machine
-    return timed_steps * BATCH_SIZE / elapsed, timed_steps * BATCH_SIZE / cpu_seconds
+    return (timed_steps * BATCH_SIZE / elapsed, timed_steps * BATCH_SIZE / cpu_seconds,
+            compute_dtype)
 
 
 def main():
@@ -201,9 +208,10 @@ def main():
     args = parser.parse_args()
 
     if args.child:
-        rate, per_cpu_second = measure(args.child, args.warmup, args.steps)
+        rate, per_cpu_second, compute_dtype = measure(args.child, args.warmup, args.steps)
         print(json.dumps({"variant": args.child, "images_per_second": rate,
-                          "images_per_cpu_second": per_cpu_second}))
+                          "images_per_cpu_second": per_cpu_second,
+                          "compute_dtype": compute_dtype}))
         return
 
     variants = args.variants.split(",")
@@ -221,7 +229,8 @@ def main():
             rates[variant].append(measured["images_per_second"])
             cpu_rates[variant].append(measured["images_per_cpu_second"])
             print(f"round {round_index} {variant:>16}: {rates[variant][-1]:7.1f} images/s, "
-                  f"{cpu_rates[variant][-1]:6.1f} images per CPU-second", flush=True)
+                  f"{cpu_rates[variant][-1]:6.1f} images per CPU-second "
+                  f"({measured['compute_dtype']} activations)", flush=True)
 
     print(f"\nbatch {BATCH_SIZE}, {args.steps} timed steps after {args.warmup} warm-up steps, "
           f"median of {args.repeats} interleaved fresh-process runs (os.cpu_count()={os.cpu_count()})")

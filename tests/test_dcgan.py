@@ -44,10 +44,11 @@ def test_generator_has_the_assignments_layers():
     assert [tuple(layer.output.shape) for layer in transposed] == [
         (None, 16, 16, 128), (None, 32, 32, 64), (None, 64, 64, 32)]
     # each transposed convolution is followed by batch normalization, then LeakyReLU
-    names = [type(layer).__name__ for layer in generator.layers]
     for layer in transposed:
-        position = names.index("Conv2DTranspose", generator.layers.index(layer))
-        assert names[position + 1:position + 3] == ["BatchNormalization", "LeakyReLU"]
+        position = generator.layers.index(layer)
+        following = generator.layers[position + 1:position + 3]
+        assert isinstance(following[0], keras.layers.BatchNormalization)
+        assert isinstance(following[1], keras.layers.LeakyReLU)
     assert generator.output_shape == (None, 64, 64, 3)
     assert generator.layers[-1].activation.__name__ == "tanh"
 
@@ -96,17 +97,42 @@ def test_one_train_step_changes_both_networks_with_finite_losses():
         assert not np.allclose(before, weight.numpy()), weight.path
 
 
-def test_mixed_bfloat16_policy_trains_with_finite_float32_losses():
-    keras.mixed_precision.set_global_policy("mixed_bfloat16")
+def test_mixed_bfloat16_networks_compute_in_bfloat16_and_answer_in_float32():
+    generator = dcgan.build_dcgan_generator(**SMALL_GENERATOR, dtype_policy="mixed_bfloat16")
+    discriminator = dcgan.build_dcgan_discriminator(**SMALL_DISCRIMINATOR,
+                                                    dtype_policy="mixed_bfloat16")
+    assert generator.get_layer("upsample_1").compute_dtype == "bfloat16"
+    assert discriminator.get_layer("downsample_1").compute_dtype == "bfloat16"
+    # weights (and so Adam's state) stay float32
+    assert {weight.dtype for weight in generator.weights} == {"float32"}
+    images = generator(np.zeros((2, 100), "float32"))
+    assert images.dtype == "float32" and discriminator(images).dtype == "float32"
+    gan = dcgan.DCGAN(generator, discriminator, instance_noise=0.1)
+    gan.compile()
+    logs = gan.train_on_batch(real_batch(), return_dict=True)
+    assert all(np.isfinite(value) for value in logs.values())
+    assert 0.3 < logs["real_score"] < 0.7 and 0.3 < logs["fake_score"] < 0.7
+
+
+def test_auto_policy_is_mixed_bfloat16_only_on_cpus_that_compute_it(monkeypatch):
+    monkeypatch.setattr(dcgan.config, "cpu_computes_bfloat16", lambda: True)
+    assert dcgan.resolve_dtype_policy("auto") == "mixed_bfloat16"
+    assert dcgan.resolve_dtype_policy("float32") == "float32"
+    # a policy the student set globally wins over "auto"
+    keras.mixed_precision.set_global_policy("mixed_float16")
     try:
-        gan = small_gan(instance_noise=0.1)
-        assert gan.generator.layers[-1].compute_dtype == "bfloat16"
-        logs = gan.train_on_batch(real_batch(), return_dict=True)
-        images = gan.generate(np.zeros((2, 100), "float32"))
+        assert dcgan.resolve_dtype_policy("auto") == "mixed_float16"
     finally:
         keras.mixed_precision.set_global_policy("float32")
-    assert all(np.isfinite(value) for value in logs.values())
-    assert images.dtype == np.float32 and 0.0 <= images.min() <= images.max() <= 1.0
+    monkeypatch.setattr(dcgan.config, "cpu_computes_bfloat16", lambda: False)
+    assert dcgan.resolve_dtype_policy("auto") == "float32"
+    generator = dcgan.build_dcgan_generator(**SMALL_GENERATOR)
+    assert generator.get_layer("upsample_1").compute_dtype == "float32"
+
+
+def test_unknown_dtype_policy_is_refused_with_the_choices():
+    with pytest.raises(ValueError, match="mixed_bfloat16"):
+        dcgan.build_dcgan_generator(**SMALL_GENERATOR, dtype_policy="bf16")
 
 
 def test_label_smoothing_raises_the_discriminators_floor_loss():
@@ -185,7 +211,9 @@ MIRRORED_SCRIPT = textwrap.dedent("""
         keras.utils.set_random_seed(0)
         generator = keras.Sequential([keras.Input((100,)), keras.layers.Dense(64 * 64 * 3,
             activation="tanh"), keras.layers.Reshape((64, 64, 3))])
-        gan = dcgan.DCGAN(generator, dcgan.build_dcgan_discriminator(filters=(4, 8, 8)), seed=3)
+        # float32: the test is about the strategy, not about bfloat16 rounding
+        discriminator = dcgan.build_dcgan_discriminator(filters=(4, 8, 8), dtype_policy="float32")
+        gan = dcgan.DCGAN(generator, discriminator, seed=3)
         gan.compile(keras.optimizers.SGD(0.5), keras.optimizers.SGD(0.5))
         return gan
 

@@ -40,15 +40,17 @@ def image_folder(tmp_path):
 def test_train_command_writes_logs_samples_checkpoints_and_resumes(image_folder, tmp_path):
     out = tmp_path / "run"
     options = ["--data", str(image_folder), "--batch-size", "4", "--num-samples", "4",
-               "--out", str(out)]
+               "--precision", "float32", "--out", str(out)]
     first = run_command("train", "dcgan", "--epochs", "1", *options)
     assert first.returncode == 0, first.stderr[-3000:]
+    assert "networks compute in float32" in first.stdout
     assert sorted(path.name for path in (out / "samples").iterdir()) == [
         "epoch_0000.png", "epoch_0001.png"]
     assert list((out / "logs" / "train").glob("events.out.tfevents.*"))
     assert list((out / "logs" / "samples").glob("events.out.tfevents.*"))
     generator = keras.saving.load_model(out / "generator.keras")
     assert generator.output_shape == (None, 64, 64, 3)
+    assert generator.get_layer("upsample_1").compute_dtype == "float32"
     assert history_epochs(out) == [0]
     steps_in_first_run = int(keras.saving.load_model(out / "dcgan.keras")
                              .generator_optimizer.iterations.numpy())
@@ -73,6 +75,13 @@ def test_folder_without_images_gives_a_clear_error(tmp_path):
     assert result.returncode == 2
     assert "no images found" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_unknown_precision_is_refused_with_the_choices(tmp_path):
+    result = run_command("train", "dcgan", "--data", "colour_digits", "--precision", "half",
+                         "--out", str(tmp_path / "run"))
+    assert result.returncode == 2
+    assert "mixed_bfloat16" in result.stderr
 
 
 def test_unknown_model_is_refused_with_the_known_ones():
