@@ -165,11 +165,13 @@ def measure(variant, warmup_steps, timed_steps):
         gan = _kit_gan("float32" if variant == "kit_float32" else "auto")
     else:
         gan = _baseline_gan()
-    # what the generator's layers compute in (the baseline: Keras' default float32)
-    compute_dtype = gan.generator.layers[1].compute_dtype
     import keras
     import numpy as np
     import tensorflow as tf
+
+    # what the generator's convolutions compute in (the baseline: Keras' default float32)
+    compute_dtype = next(layer.compute_dtype for layer in gan.generator.layers
+                         if isinstance(layer, keras.layers.Conv2DTranspose))
 
     images = np.random.default_rng(0).uniform(-1, 1, (BATCH_SIZE, 64, 64, 3)).astype("float32")
     dataset = tf.data.Dataset.from_tensors(images).repeat()
