@@ -16,6 +16,8 @@ normalization and LeakyReLU; convs 32/128/256) on in-memory 64x64x3 batches of 1
 - ``kit_float32``: the kit with ``dtype_policy="float32"``: the baseline's arithmetic, so
   the gain is the kit's train_step and fused batch normalization alone.
 - ``kit_no_onednn``: the kit with ``TF_ENABLE_ONEDNN_OPTS=0`` (then "auto" is float32).
+- ``kit_keras_bn`` (not in the default list, an ablation): the kit with Keras' own
+  ``BatchNormalization`` in place of ``FusedBatchNormalization``, to measure the fused kernel's share.
 
 The variants are interleaved over ``--repeats`` rounds, so that load from other processes on a
 shared machine falls on all of them alike; the script prints each run, the median images/s per
@@ -146,9 +148,13 @@ def _baseline_gan():
     return gan
 
 
-def _kit_gan(dtype_policy="auto"):
+def _kit_gan(dtype_policy="auto", keras_batch_norm=False):
     import genai_kit  # noqa: F401  (first, as a student's notebook does: sets TF defaults)
+    import keras
     from genai_kit.models import dcgan
+
+    if keras_batch_norm:
+        dcgan.FusedBatchNormalization = keras.layers.BatchNormalization
 
     gan = dcgan.DCGAN(dcgan.build_dcgan_generator(dtype_policy=dtype_policy),
                       dcgan.build_dcgan_discriminator(dtype_policy=dtype_policy))
@@ -162,7 +168,8 @@ def _kit_gan(dtype_policy="auto"):
 def measure(variant, warmup_steps, timed_steps):
     """Images per second of ``fit`` on in-memory batches, after ``warmup_steps`` (tracing)."""
     if variant.startswith("kit"):
-        gan = _kit_gan("float32" if variant == "kit_float32" else "auto")
+        gan = _kit_gan("float32" if variant == "kit_float32" else "auto",
+                       keras_batch_norm=variant == "kit_keras_bn")
     else:
         gan = _baseline_gan()
     import keras

@@ -6,8 +6,9 @@ reads and writes the whole activation tensor. ``FusedBatchNormalization`` keeps 
 layer's arguments, weights and behaviour and hands the arithmetic to TensorFlow's
 ``FusedBatchNormV3`` kernel (oneDNN on CPU), which does it in one pass each way and reads
 bfloat16 activations without copying them to float32 first. In the DCGAN generator, whose
-largest activations are (128, 64, 64, 32), this makes a whole training step ~12% faster in
-float32 and ~20% faster in mixed bfloat16 on a 2-core CPU (``benchmarks/dcgan_throughput.py``).
+largest activations are (128, 64, 64, 32), this trains about 1.1x faster in float32 and 1.25x
+faster in mixed bfloat16 on a 2-core CPU (``benchmarks/dcgan_throughput.py``, variant
+``kit_keras_bn``).
 
 The outputs, gradients and moving statistics equal the Keras layer's up to float rounding
 (``tests/test_batch_normalization.py``). Inputs the kernel does not take (not 4-D channels-last,
