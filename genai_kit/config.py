@@ -13,6 +13,13 @@ QUICK_ENV_VAR = "GENAI_KIT_QUICK"
 # CPU flags of bfloat16 arithmetic: AVX512-BF16 (AMD Zen 4+, Intel Cooper Lake) and AMX
 # (Intel Sapphire Rapids+)
 _BFLOAT16_CPU_FLAGS = frozenset({"avx512_bf16", "amx_bf16"})
+# oneDNN's ONEDNN_MAX_CPU_ISA (DNNL_MAX_CPU_ISA before oneDNN 2) caps the instruction set its
+# kernels use; below AVX512_CORE_BF16 they emulate bfloat16. Capping it to AVX2 makes a
+# CPU with AVX-512 compute like one without (a laptop, Colab, most CI runners).
+_ISA_ENV_VARS = ("ONEDNN_MAX_CPU_ISA", "DNNL_MAX_CPU_ISA")
+_ISAS_WITHOUT_BFLOAT16 = frozenset({
+    "SSE41", "AVX", "AVX2", "AVX2_VNNI", "AVX2_VNNI_2", "AVX512_CORE", "AVX512_CORE_VNNI",
+})
 
 # assets/ sits at the repository root and is installed as the package ``genai_kit.assets``
 # (see pyproject.toml); this file's folder is genai_kit/ in a checkout.
@@ -57,9 +64,13 @@ def cpu_computes_bfloat16(cpuinfo_path="/proc/cpuinfo"):
     On such a CPU TensorFlow's oneDNN kernels run bfloat16 convolutions about twice as fast
     as float32 ones; elsewhere bfloat16 is emulated and slower than float32. Reads the CPU
     flags of ``cpuinfo_path`` (Linux; False where it does not exist) and requires oneDNN,
-    which ``TF_ENABLE_ONEDNN_OPTS=0`` turns off. The answer is cached per path.
+    which ``TF_ENABLE_ONEDNN_OPTS=0`` turns off, with its instruction set not capped below
+    bfloat16 by ``ONEDNN_MAX_CPU_ISA`` (e.g. ``AVX2``). The answer is cached per path.
     """
     if os.environ.get("TF_ENABLE_ONEDNN_OPTS", "").strip() == "0":
+        return False
+    if any(os.environ.get(name, "").strip().upper() in _ISAS_WITHOUT_BFLOAT16
+           for name in _ISA_ENV_VARS):
         return False
     try:
         cpuinfo = pathlib.Path(cpuinfo_path).read_text()

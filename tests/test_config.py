@@ -8,8 +8,14 @@ INTEL_SKYLAKE_FLAGS = "flags\t\t: fpu vme sse sse2 avx2 fma avx512f avx512cd avx
 INTEL_SAPPHIRE_RAPIDS_FLAGS = "flags\t\t: fpu vme sse sse2 avx2 fma avx512f amx_tile amx_bf16\n"
 
 
+# this file tests the real detection, not the answer the other tests force (conftest.py)
+pytestmark = pytest.mark.real_cpu_detection
+
+
 @pytest.fixture(autouse=True)
-def fresh_answers():
+def fresh_answers(monkeypatch):
+    for name in ("ONEDNN_MAX_CPU_ISA", "DNNL_MAX_CPU_ISA"):
+        monkeypatch.delenv(name, raising=False)
     config.cpu_computes_bfloat16.cache_clear()
     yield
     config.cpu_computes_bfloat16.cache_clear()
@@ -34,3 +40,18 @@ def test_bfloat16_is_not_native_without_the_flags_or_without_onednn(tmp_path, mo
     config.cpu_computes_bfloat16.cache_clear()
     monkeypatch.setenv("TF_ENABLE_ONEDNN_OPTS", "0")
     assert not config.cpu_computes_bfloat16(cpuinfo(tmp_path, AMD_ZEN4_FLAGS))
+
+
+@pytest.mark.parametrize("isa", ["AVX2", "avx512_core_vnni", "SSE41"])
+def test_onednn_capped_below_bfloat16_computes_float32(tmp_path, monkeypatch, isa):
+    # ONEDNN_MAX_CPU_ISA=AVX2 makes a Zen 4 compute like a Zen 3: so must the kit's choice
+    monkeypatch.delenv("TF_ENABLE_ONEDNN_OPTS", raising=False)
+    monkeypatch.setenv("ONEDNN_MAX_CPU_ISA", isa)
+    assert not config.cpu_computes_bfloat16(cpuinfo(tmp_path, AMD_ZEN4_FLAGS))
+
+
+@pytest.mark.parametrize("isa", ["AVX512_CORE_BF16", "AVX512_CORE_AMX", "ALL"])
+def test_onednn_capped_at_or_above_bfloat16_keeps_it(tmp_path, monkeypatch, isa):
+    monkeypatch.delenv("TF_ENABLE_ONEDNN_OPTS", raising=False)
+    monkeypatch.setenv("DNNL_MAX_CPU_ISA", isa)
+    assert config.cpu_computes_bfloat16(cpuinfo(tmp_path, AMD_ZEN4_FLAGS))

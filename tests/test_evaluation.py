@@ -65,7 +65,8 @@ def test_a_generator_is_evaluated_on_its_samples(real, test_digits):
                                          kid_subsets=10)
     images = sampling.generate_images(generator, 500, seed=0)
     from_images = evaluation.evaluate(images, real, progress=False, kid_subsets=10)
-    assert from_generator == pytest.approx(from_images)
+    # the same 500 images (the same seed), then the same extraction and metrics: the same bits
+    assert from_generator == from_images
 
 
 def test_unknown_metric_names_are_a_clear_error(real, test_digits):
@@ -84,7 +85,8 @@ def test_digit_report_of_one_repeated_digit_is_one_class(test_digits):
     images, labels = test_digits
     sevens = images[labels == 7][:1].repeat(20, axis=0)
     report = evaluation.digit_report(sevens)
-    assert report["recognised"] == 1.0 and report["effective_classes"] == pytest.approx(1.0)
+    # exp(entropy) of one class: exp(-1 log 1) = exp(0), exactly 1
+    assert report["recognised"] == 1.0 and report["effective_classes"] == 1.0
     assert report["counts"][7] == 20
 
 

@@ -4,6 +4,7 @@ import pytest
 
 from genai_kit import data
 from genai_kit.models.gaussian import ClassConditionalGaussian
+from tolerances import assert_rounding_close
 
 
 @pytest.fixture(scope="module")
@@ -27,14 +28,18 @@ def test_samples_have_image_shape_and_range_and_look_like_their_class(fitted):
 
 def test_temperature_zero_returns_the_class_mean_and_spread_grows_with_temperature(fitted):
     cold = fitted.sample([3, 3, 3], temperature=0.0, seed=0)
-    np.testing.assert_allclose(cold[0], cold[2])
-    np.testing.assert_allclose(cold[0], fitted.decode(fitted.class_means[3][None])[0])
+    # float64 decoding, then one rounding to float32 (which two float64 results a few ulps
+    # apart can land on either side of): equal to one float32 rounding at pixel size 1
+    assert_rounding_close(cold[0], cold[2], roundings=1, magnitude=1.0)
+    assert_rounding_close(cold[0], fitted.decode(fitted.class_means[3][None])[0], roundings=1,
+                          magnitude=1.0)
     spreads = [fitted.sample(np.full(30, 3), temperature=t, seed=0).std(axis=0).mean()
                for t in (0.5, 1.0, 1.5)]
     assert spreads[0] < spreads[1] < spreads[2]
 
 
 def test_sampling_is_reproducible_from_the_seed(fitted):
+    # the same seed along the same code path: the same bits
     np.testing.assert_array_equal(fitted.sample([1, 2], seed=4), fitted.sample([1, 2], seed=4))
 
 

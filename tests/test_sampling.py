@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 from genai_kit import sampling
+from tolerances import assert_rounding_close, network_roundings
 
 
 def tiny_decoder(latent_dim=3, activation="tanh"):
@@ -18,7 +19,7 @@ def test_latent_batch_is_reproducible_standard_normal():
     again = sampling.latent_batch(5, 2000, seed=3)
     other = sampling.latent_batch((5,), 2000, seed=4)
     assert first.shape == (2000, 5) and first.dtype == np.float32
-    np.testing.assert_array_equal(first, again)
+    np.testing.assert_array_equal(first, again)  # the same seed draws the same numbers
     assert not np.allclose(first, other)
     assert abs(first.mean()) < 0.05 and abs(first.std() - 1) < 0.05
 
@@ -31,7 +32,10 @@ def test_as_generator_rescales_plain_model_output_to_unit_range():
     images = generator.generate(latents)
     raw = decoder.predict(latents, verbose=0)
     assert images.shape == (7, 4, 4, 1) and images.dtype == np.float32
-    np.testing.assert_allclose(images, (raw + 1) / 2, atol=1e-6)
+    # generate() (direct calls) against predict() (a compiled function): the same network to
+    # rounding, then (x + 1) / 2; tanh squashes, so the pre-activations (|x| < 10) set the scale
+    assert_rounding_close(images, (raw + 1) / 2, roundings=network_roundings(decoder) + 2,
+                          magnitude=10.0)
 
 
 def test_as_generator_returns_protocol_models_unchanged():
@@ -49,7 +53,8 @@ def test_generate_images_batches_the_latents_in_order():
     decoder = tiny_decoder(activation="sigmoid")
     whole = sampling.generate_images(decoder, 10, seed=1, batch_size=100)
     batched = sampling.generate_images(decoder, 10, seed=1, batch_size=3)
-    np.testing.assert_allclose(whole, batched, atol=1e-6)
+    # the same rows in batches of 100 and of 3: other kernels may run for other batch sizes
+    assert_rounding_close(whole, batched, roundings=network_roundings(decoder), magnitude=10.0)
 
 
 def test_wrong_latent_shape_is_a_clear_error():

@@ -7,6 +7,7 @@ import scipy.stats
 
 from genai_kit import data, optim
 from genai_kit.models import autoencoder
+from tolerances import assert_rounding_close
 from genai_kit.optim import compare, search
 
 
@@ -72,8 +73,8 @@ def test_cross_validation_scores_every_fold_on_held_out_data():
     result = search.cross_validate(objective, {"scale": 2.0}, data, num_folds=4)
     np.testing.assert_array_equal(np.sort(np.concatenate(seen)), data[0])
     assert len(result["fold_losses"]) == 4
-    # the fold means average to the data mean: 2 * 5.5
-    assert result["mean_loss"] == pytest.approx(11.0)
+    # the fold means average to the data mean: 2 * 5.5, to the rounding of 12 additions
+    assert_rounding_close(result["mean_loss"], 11.0, roundings=12 + 4)
     assert result["std_loss"] > 0
 
 
@@ -163,9 +164,9 @@ def test_compare_optimizers_starts_every_optimizer_from_the_same_weights(tiny_im
         {"SGD tiny": optim.SGD(learning_rate=1e-9), "SGD tiny again": optim.SGD(learning_rate=1e-9),
          "Adam": optim.Adam(learning_rate=1e-2)},
         (tiny_images[:64],), (tiny_images[64:],), epochs=3, batch_size=32, progress=False)
-    # two runs that barely move give the same loss: same initial weights, same batches
-    assert results["SGD tiny"]["test_loss"] == pytest.approx(results["SGD tiny again"]["test_loss"],
-                                                            rel=1e-6)
+    # two runs of the same optimizer from the same weights on the same batches take the same
+    # code path: the same bits
+    assert results["SGD tiny"]["test_loss"] == results["SGD tiny again"]["test_loss"]
     assert results["Adam"]["test_loss"] < results["SGD tiny"]["test_loss"]
     assert len(results["Adam"]["history"]["loss"]) == 3
     with pytest.raises(ValueError, match="callable"):
