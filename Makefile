@@ -2,6 +2,7 @@
 #   make demo   installs the kit and runs the whole course in quick mode: executed notebooks
 #               and HTML pages with their figures land in build/
 #   make test   installs the kit and runs the unit tests and every notebook (quick mode)
+#   make test-min-versions  the unit tests on the lowest versions the kit claims
 # Set FULL=1 for the students' full-length runs: `make demo FULL=1`.
 
 PYTHON ?= python3
@@ -12,7 +13,13 @@ REQUIREMENTS ?= requirements-cpu.txt
 QUICK := $(if $(FULL),0,1)
 NOTEBOOKS := $(sort $(wildcard notebooks/*.ipynb))
 
-.PHONY: install demo test benchmarks clean
+EXECUTED := build/notebooks
+# the lowest versions the kit claims (requirements*.txt, pyproject.toml), in their own venv
+MIN_VENV ?= .venv-min
+# nbconvert's stream coalescing keeps what a progress bar last drew on each line
+COALESCE := --CoalesceStreamsPreprocessor.enabled=True
+
+.PHONY: install demo test test-min-versions benchmarks clean
 
 install: $(BIN)/.installed
 
@@ -23,17 +30,36 @@ $(BIN)/.installed: pyproject.toml requirements.txt requirements-cpu.txt requirem
 	touch $@
 
 demo: install
-	mkdir -p build/notebooks build/html
+	mkdir -p $(EXECUTED) build/html
 	GENAI_KIT_QUICK=$(QUICK) $(BIN)/jupyter nbconvert --to notebook --execute \
-		--ExecutePreprocessor.timeout=1800 --output-dir build/notebooks $(NOTEBOOKS)
-	$(BIN)/jupyter nbconvert --to html --output-dir build/html build/notebooks/*.ipynb
-	@echo "executed notebooks: build/notebooks/   pages with figures: build/html/"
+		--ExecutePreprocessor.timeout=1800 --output-dir $(EXECUTED) $(NOTEBOOKS)
+	$(BIN)/jupyter nbconvert --to notebook --inplace $(COALESCE) $(EXECUTED)/*.ipynb
+	$(BIN)/jupyter nbconvert --to html --output-dir build/html $(EXECUTED)/*.ipynb
+	@echo "executed notebooks: $(EXECUTED)/   pages with figures: build/html/"
+	$(BIN)/python scripts/check_notebooks.py $(EXECUTED)/*.ipynb
 
+# the unit tests, then every notebook executed by nbmake on a copy in build/notebooks (so
+# that its outputs are kept), then the check that no executed notebook looks broken
 test: install
-	GENAI_KIT_QUICK=1 $(BIN)/python -m pytest tests $(NOTEBOOKS) --nbmake --nbmake-timeout=900 -p no:cacheprovider
+	rm -rf $(EXECUTED) && mkdir -p $(EXECUTED) && cp $(NOTEBOOKS) $(EXECUTED)/
+	GENAI_KIT_QUICK=1 $(BIN)/python -m pytest tests $(EXECUTED)/*.ipynb --nbmake \
+		--nbmake-timeout=900 --overwrite -p no:cacheprovider
+	$(BIN)/jupyter nbconvert --to notebook --inplace $(COALESCE) --log-level=WARN $(EXECUTED)/*.ipynb
+	$(BIN)/python scripts/check_notebooks.py $(EXECUTED)/*.ipynb
+
+# the unit tests on the lowest versions of everything the kit claims to support: uv resolves
+# the lowest version of each direct requirement (its dependencies at their newest)
+test-min-versions:
+	$(PYTHON) -m venv $(MIN_VENV)
+	$(MIN_VENV)/bin/python -m pip install --quiet --upgrade pip uv
+	$(MIN_VENV)/bin/python -m uv pip install --quiet --python $(MIN_VENV)/bin/python \
+		--resolution lowest-direct -r $(REQUIREMENTS) -e .
+	$(MIN_VENV)/bin/python -m pip list --format=freeze | grep -iE \
+		'^(tensorflow-cpu|tensorflow|keras|numpy|scipy|matplotlib|pillow|tqdm|keras-tuner|tensorflow-datasets|tensorboard|pytest)=='
+	GENAI_KIT_QUICK=1 $(MIN_VENV)/bin/python -m pytest tests -p no:cacheprovider
 
 benchmarks: install
 	for script in benchmarks/*.py; do $(BIN)/python $$script || exit 1; done
 
 clean:
-	rm -rf build runs
+	rm -rf build runs $(MIN_VENV)

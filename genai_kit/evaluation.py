@@ -12,9 +12,9 @@ the images (that is what :class:`genai_kit.callbacks.GenerativeMetrics` does eve
 import collections
 
 import numpy as np
-from tqdm.auto import tqdm
 
 from genai_kit import features, metrics, sampling
+from genai_kit.progress import progress_bar
 
 METRICS = ("is", "fid", "kid", "precision_recall")
 
@@ -72,7 +72,7 @@ def evaluate(samples, real, extractor="mnist", num_samples=None, value_range=(0,
         raise ValueError(f"unknown metrics {sorted(unknown)}: choose from {METRICS}")
     extractor = features.get_extractor(extractor)
     steps = ["real features", "samples", "sample features", *include]
-    bar = tqdm(total=len(steps), desc="evaluating", unit="step", disable=not progress)
+    bar = progress_bar(total=len(steps), desc="evaluating", unit="step", disable=not progress)
 
     def step(name):
         bar.set_postfix_str(name)

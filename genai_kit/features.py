@@ -15,9 +15,9 @@ feed FID, KID and precision/recall, the class probabilities the Inception Score.
 import functools
 
 import numpy as np
-from tqdm.auto import tqdm
 
 from genai_kit.models import mnist_classifier
+from genai_kit.progress import progress_bar
 
 MNIST_SIZE = 28
 INCEPTION_SIZE = 299
@@ -77,7 +77,7 @@ def _predict_in_batches(model, images, batch_size, progress, description, prepar
     """Runs ``model`` on ``prepare(batch)`` batch by batch; concatenates each output."""
     outputs = []
     starts = range(0, len(images), batch_size)
-    for start in tqdm(starts, desc=description, unit="batch", disable=not progress):
+    for start in progress_bar(starts, desc=description, unit="batch", disable=not progress):
         batch_outputs = model.predict_on_batch(prepare(images[start:start + batch_size]))
         outputs.append([np.asarray(output, dtype=np.float32) for output in batch_outputs])
     return tuple(np.concatenate(parts) for parts in zip(*outputs))

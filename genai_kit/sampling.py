@@ -22,7 +22,8 @@ protocol once wrapped::
     images = generator.generate(sampling.latent_batch(generator, 16, seed=0))
 """
 import numpy as np
-from tqdm.auto import tqdm
+
+from genai_kit.progress import progress_bar
 
 
 class KerasGenerator:
@@ -162,7 +163,7 @@ def generate_images(generator, num_samples, seed=0, batch_size=500, progress=Fal
     starts = range(0, len(latents), int(batch_size))
     batches = [
         np.asarray(generator.generate(latents[start:start + batch_size]), dtype=np.float32)
-        for start in tqdm(starts, desc="generating", unit="batch", disable=not progress)
+        for start in progress_bar(starts, desc="generating", unit="batch", disable=not progress)
     ]
     images = np.concatenate(batches)
     if images.ndim != 4 or len(images) != len(latents):

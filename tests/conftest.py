@@ -1,4 +1,6 @@
 """Shared settings for the unit tests."""
+import os
+
 import matplotlib
 import pytest
 
@@ -9,9 +11,28 @@ from genai_kit import config
 matplotlib.use("Agg")
 
 
+# oneDNN capped below AVX-512 (ONEDNN_MAX_CPU_ISA=AVX2, to compute like a CPU without it)
+# has no bfloat16 kernels, while TensorFlow, which reads the real CPU, still sends bfloat16
+# work to oneDNN, and the process aborts. A real CPU without AVX-512 gets Eigen's kernels.
+_ISAS_WITHOUT_ONEDNN_BFLOAT16 = {"SSE41", "AVX", "AVX2", "AVX2_VNNI", "AVX2_VNNI_2"}
+
+
 def pytest_configure(config):
     config.addinivalue_line(
         "markers", "real_cpu_detection: the test reads this CPU's flags itself (see conftest.py)")
+    config.addinivalue_line(
+        "markers", "bfloat16: the test computes in bfloat16 (skipped where oneDNN is capped "
+                   "below AVX-512, which cannot)")
+
+
+def pytest_collection_modifyitems(config, items):
+    capped = {os.environ.get(name, "").strip().upper()
+              for name in ("ONEDNN_MAX_CPU_ISA", "DNNL_MAX_CPU_ISA")}
+    if capped & _ISAS_WITHOUT_ONEDNN_BFLOAT16:
+        skip = pytest.mark.skip(reason="oneDNN is capped below AVX-512: no bfloat16 kernels")
+        for item in items:
+            if item.get_closest_marker("bfloat16"):
+                item.add_marker(skip)
 
 
 @pytest.fixture(autouse=True)

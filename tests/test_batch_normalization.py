@@ -78,6 +78,7 @@ def test_inference_uses_the_moving_statistics_like_keras():
     np.testing.assert_array_equal(fused_layer.moving_mean, [1.0, -1.0, 0.5, 3.0])
 
 
+@pytest.mark.bfloat16
 def test_bfloat16_activations_stay_bfloat16_with_float32_statistics():
     keras_layer, fused_layer = (
         layer_type(momentum=0.5, dtype="mixed_bfloat16")

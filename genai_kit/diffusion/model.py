@@ -14,10 +14,10 @@ import keras
 import numpy as np
 import tensorflow as tf
 from keras import ops
-from tqdm.auto import tqdm
 
 from genai_kit import sampling
 from genai_kit.diffusion.schedule import SAMPLERS, NoiseSchedule
+from genai_kit.progress import progress_bar
 
 CLASS_EMBEDDING_LAYER = "class_embedding"
 
@@ -316,7 +316,8 @@ class DiffusionModel(keras.Model):
             return index + 1, images, frames
 
         if progress:
-            for index in tqdm(range(len(timesteps)), desc=f"{sampler} sampling", unit="step"):
+            for index in progress_bar(range(len(timesteps)), desc=f"{sampler} sampling",
+                                      unit="step"):
                 _, images, frames = reverse_step(tf.constant(index, tf.int32), images, frames)
             return images, frames
         _, images, frames = tf.while_loop(

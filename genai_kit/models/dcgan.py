@@ -35,6 +35,8 @@ Example:
     >>> gan.fit(images_dataset, epochs=400)      # batches of (n, 64, 64, 3) in [-1, 1]
     >>> samples = gan.generate(np.random.normal(size=(16, 100)))   # (16, 64, 64, 3) in [0, 1]
 """
+import contextlib
+
 import keras
 import numpy as np
 import tensorflow as tf
@@ -191,6 +193,17 @@ def default_optimizer(learning_rate=LEARNING_RATE, beta_1=BETA_1):
 
 
 @keras.saving.register_keras_serializable(package="genai_kit")
+@contextlib.contextmanager
+def _remapper_off():
+    """Grappler's remapper is off for graphs optimized inside the block, on again after it."""
+    before = tf.config.optimizer.get_experimental_options().get("remapping", True)
+    tf.config.optimizer.set_experimental_options({"remapping": False})
+    try:
+        yield
+    finally:
+        tf.config.optimizer.set_experimental_options({"remapping": before})
+
+
 class DCGAN(keras.Model):
     """The generator and the discriminator trained against each other.
 
@@ -355,6 +368,17 @@ class DCGAN(keras.Model):
         replica_id = tf.distribute.get_replica_context().replica_id_in_sync_group
         noise = keras.random.normal((shape[0] * replicas, *shape[1:]), seed=self.seed_generator)
         return noise[replica_id * shape[0]:(replica_id + 1) * shape[0]]
+
+    def fit(self, *args, **kwargs):
+        """``keras.Model.fit``, with TensorFlow's remapper off for the graphs it builds.
+
+        The remapper tries to fuse the discriminator's Conv2D + BiasAdd + LeakyReLU although
+        the gradient still needs the BiasAdd output; it fails, prints an error line
+        ("remapper failed: ... missing node ... BiasAdd") and leaves the graph as it was, a
+        TensorFlow bug. Without it the training step is the same graph, as fast, and quiet.
+        """
+        with _remapper_off():
+            return super().fit(*args, **kwargs)
 
     def train_step(self, data):
         real_images = data[0] if isinstance(data, (tuple, list)) else data

@@ -1,9 +1,9 @@
 """The same model trained with different optimizers: same initial weights, same batches."""
 import time
 
-from tqdm.auto import tqdm
 
 from genai_kit.optim import optimizers as numpy_optimizers
+from genai_kit.progress import progress_bar
 
 
 def compare_optimizers(build_model, optimizers, train, test, epochs=5, batch_size=128, seed=0,
@@ -27,7 +27,8 @@ def compare_optimizers(build_model, optimizers, train, test, epochs=5, batch_siz
     import keras
 
     results = {}
-    for name, optimizer in tqdm(optimizers.items(), desc="optimizers", disable=not progress):
+    for name, optimizer in progress_bar(optimizers.items(), desc="optimizers",
+                                        disable=not progress):
         make_optimizer = optimizer.to_keras if isinstance(
             optimizer, numpy_optimizers.Optimizer) else optimizer
         if not callable(make_optimizer):

@@ -24,7 +24,8 @@ import tempfile
 import time
 
 import numpy as np
-from tqdm.auto import tqdm
+
+from genai_kit.progress import progress_bar
 
 TUNERS = ("grid", "random", "hyperband")
 
@@ -174,7 +175,8 @@ def cross_validate(objective, params, data, num_folds=3, seed=0):
 def _run_search(method, configurations, objective, data, num_folds, seed, progress):
     start = time.perf_counter()
     trials = [cross_validate(objective, params, data, num_folds, seed)
-              for params in tqdm(configurations, desc=f"{method} search", disable=not progress)]
+              for params in progress_bar(configurations, desc=f"{method} search",
+                                         disable=not progress)]
     trials.sort(key=lambda trial: np.nan_to_num(trial["mean_loss"], nan=np.inf))
     return SearchResult(trials, time.perf_counter() - start, method)
 
