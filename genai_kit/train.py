@@ -176,7 +176,7 @@ def add_dcgan_arguments(parser):
                         default="auto",
                         help="what the networks compute in; auto (default): mixed_bfloat16 "
                              "(bfloat16 activations, float32 weights and losses) on a CPU with "
-                             "bfloat16 instructions, which trains ~1.6x faster there, else float32")
+                             "bfloat16 instructions, which trains faster there, else float32")
     parser.add_argument("--seed", type=int, default=0)
 
 

@@ -17,14 +17,14 @@ discriminator of 32, 128 and 256 convolution filters, Flatten and a Dense layer 
     4. each network takes one Adam step on its own loss.
 
 Both gradients come from one forward pass (a simultaneous update). keras.io's DCGAN example
-updates alternately: it makes a second batch of fakes after the discriminator's step, which
-costs about a fifth more computation per step (``benchmarks/dcgan_throughput.py``).
+updates alternately: it makes a second batch of fakes after the discriminator's step, one
+more generator pass per step (``benchmarks/dcgan_throughput.py`` measures the cost).
 
 Speed on a CPU. Batch normalization runs in TensorFlow's fused kernel
 (``FusedBatchNormalization``, the Keras layer's arithmetic in one pass). On a CPU with
 bfloat16 instructions (AVX512-BF16 or AMX) and no GPU, both networks compute in mixed
 bfloat16 by default (``dtype_policy="auto"``): activations in bfloat16, which oneDNN
-multiplies twice as fast, while the weights, Adam's state, the batch statistics, the tanh
+multiplies natively there, while the weights, Adam's state, the batch statistics, the tanh
 output, the logits and the losses stay float32. Pass ``dtype_policy="float32"`` for full
 precision everywhere.
 
