@@ -12,6 +12,8 @@ import pathlib
 
 import keras
 import numpy as np
+import tensorflow as tf
+from tensorflow.core.framework import summary_pb2
 
 from genai_kit import evaluation, features, plots, sampling
 
@@ -124,9 +126,6 @@ class SampleGrid(keras.callbacks.Callback):
         # tf.summary.image needs the tensorboard package; its on-disk format is just this
         # (width, height, PNG) string tensor tagged for the "images" plugin, so we write
         # it directly and the logs open in TensorBoard's Images tab
-        import tensorflow as tf
-        from tensorflow.core.framework import summary_pb2
-
         if self._writer is None:
             self._writer = tf.summary.create_file_writer(str(self.log_dir))
         height, width, _ = grid.shape

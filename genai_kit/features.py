@@ -14,7 +14,9 @@ feed FID, KID and precision/recall, the class probabilities the Inception Score.
 """
 import functools
 
+import keras
 import numpy as np
+import tensorflow as tf
 from tqdm.auto import tqdm
 
 from genai_kit.models import mnist_classifier
@@ -63,8 +65,6 @@ def to_mnist_digits(images, value_range=(0, 1)):
     colour = images.shape[-1] == 3
     digits = images.mean(axis=-1, keepdims=True) if colour else images
     if digits.shape[1:3] != (MNIST_SIZE, MNIST_SIZE):
-        import tensorflow as tf
-
         digits = tf.image.resize(digits, (MNIST_SIZE, MNIST_SIZE), method="area").numpy()
     if colour:
         background = np.median(digits, axis=(1, 2, 3), keepdims=True)
@@ -136,8 +136,6 @@ class InceptionFeatures:
     num_classes = 1000
 
     def __init__(self, weights="imagenet", batch_size=64):
-        import keras
-
         network = keras.applications.InceptionV3(include_top=True, weights=weights)
         self.model = keras.Model(network.inputs,
                                  [network.get_layer("avg_pool").output, network.output])
@@ -146,9 +144,6 @@ class InceptionFeatures:
     @staticmethod
     def preprocess(images):
         """[0, 1] images (n, H, W, 1 or 3) -> InceptionV3 input (n, 299, 299, 3) in [-1, 1]."""
-        import keras
-        import tensorflow as tf
-
         pixels = np.asarray(images, dtype=np.float32) * 255.0
         if pixels.shape[-1] == 1:
             pixels = np.repeat(pixels, 3, axis=-1)

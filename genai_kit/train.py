@@ -19,6 +19,7 @@ Watch it with ``tensorboard --logdir runs/bedrooms/logs``.
 Each trainer registers itself in ``TRAINERS`` (model name -> (add_arguments, run)), so a
 new ``train <model>`` command is one more entry.
 """
+import json
 import pathlib
 
 import keras
@@ -69,8 +70,6 @@ class _SaveGenerator(keras.callbacks.Callback):
 
 def completed_epochs(out):
     """Epochs a run in ``out`` has finished and can resume after (0 for a new run)."""
-    import json
-
     metadata = pathlib.Path(out) / BACKUP_FOLDER / "training_metadata.json"
     if not metadata.is_file():
         return 0
