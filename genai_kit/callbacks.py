@@ -15,7 +15,7 @@ import numpy as np
 import tensorflow as tf
 from tensorflow.core.framework import summary_pb2
 
-from genai_kit import evaluation, features, plots, sampling
+from genai_kit import evaluation, features, latent, plots, sampling
 
 
 def _generator_to_sample(callback):
@@ -109,7 +109,7 @@ class SampleGrid(keras.callbacks.Callback):
         """
         generator = _generator_to_sample(self)
         if self.latents is None:
-            self.latents = sampling.latent_batch(generator, self.num_samples, seed=self.seed)
+            self.latents = latent.latent_batch(generator, self.num_samples, seed=self.seed)
         images = generator.generate(self.latents)
         grid = plots.image_grid(images, value_range=(0, 1), ncols=self.ncols)
         self.grids[epoch] = grid

@@ -9,7 +9,7 @@ from genai_kit.models import autoencoder
 
 @pytest.fixture(scope="module")
 def endpoints():
-    return sampling.latent_batch((16,), 2, seed=3)
+    return latent.latent_batch((16,), 2, seed=3)
 
 
 @pytest.mark.parametrize("method", latent.METHODS)
@@ -46,7 +46,7 @@ def test_spherical_path_of_parallel_endpoints_is_the_line():
 
 
 def test_interpolation_works_for_image_shaped_latents():
-    start, end = sampling.latent_batch((28, 28, 1), 2, seed=0)
+    start, end = latent.latent_batch((28, 28, 1), 2, seed=0)
     path = latent.spherical_interpolation(start, end, num_steps=4)
     assert path.shape == (4, 28, 28, 1)
     np.testing.assert_allclose(path[-1], end, atol=1e-5)
@@ -55,8 +55,8 @@ def test_interpolation_works_for_image_shaped_latents():
 @pytest.mark.parametrize("method", latent.METHODS)
 def test_interpolation_endpoints_equal_the_endpoints_decodings(method):
     model = autoencoder.build_autoencoder(latent_dim=8)
-    start, end = sampling.latent_batch(model, 2, seed=1)
-    images = latent.interpolate(model, start, end, num_steps=6, method=method)
+    start, end = latent.latent_batch(model, 2, seed=1)
+    images = sampling.interpolate(model, start, end, num_steps=6, method=method)
     assert images.shape == (6, 28, 28, 1)
     np.testing.assert_allclose(images[0], model.generate(start[None])[0], atol=1e-6)
     np.testing.assert_allclose(images[-1], model.generate(end[None])[0], atol=1e-6)
@@ -67,7 +67,7 @@ def test_interpolate_wraps_a_plain_keras_decoder_with_its_value_range():
     images = keras.layers.Reshape((2, 2, 1))(keras.layers.Activation("tanh")(latents))
     decoder = keras.Model(latents, images)
     start, end = np.full(4, -10.0), np.full(4, 10.0)
-    result = latent.interpolate(decoder, start, end, num_steps=3, value_range=(-1, 1))
+    result = sampling.interpolate(decoder, start, end, num_steps=3, value_range=(-1, 1))
     np.testing.assert_allclose(result[:, 0, 0, 0], [0.0, 0.5, 1.0], atol=1e-4)
 
 
