@@ -46,6 +46,7 @@ from genai_kit.models.batch_normalization import FusedBatchNormalization
 LATENT_DIM = 100
 GENERATOR_BASE_CHANNELS = 256  # 8 x 8 x 256 = 16,384 units in the Dense layer
 GENERATOR_FILTERS = (128, 64, 32)
+IMAGE_SIZE = 8 * 2 ** len(GENERATOR_FILTERS)  # 64: each transposed convolution doubles 8
 DISCRIMINATOR_FILTERS = (32, 128, 256)
 KERNEL_SIZE = 4  # divisible by the stride 2: no checkerboard pattern from the transposed convs
 LEAKY_SLOPE = 0.2
@@ -145,7 +146,7 @@ def build_dcgan_generator(
 
 
 def build_dcgan_discriminator(
-    image_shape=(64, 64, 3), filters=DISCRIMINATOR_FILTERS, dtype_policy="auto",
+    image_shape=(IMAGE_SIZE, IMAGE_SIZE, 3), filters=DISCRIMINATOR_FILTERS, dtype_policy="auto",
     name="discriminator",
 ):
     """The detective: images -> one logit each.
