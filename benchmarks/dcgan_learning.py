@@ -18,7 +18,7 @@ import time
 import genai_kit  # noqa: F401  (TensorFlow defaults before keras)
 import keras
 
-from genai_kit import data, evaluation, sampling
+from genai_kit import data, evaluation, latent
 from genai_kit.models import dcgan
 
 POLICIES = ("float32", "mixed_bfloat16")
@@ -39,7 +39,7 @@ def train_and_read(dtype_policy, seed, steps, width_divisor, batch_size):
     )
     gan = dcgan.DCGAN(generator, discriminator, seed=seed)
     gan.compile()
-    latents = sampling.latent_batch(gan, NUM_SAMPLES, seed=1)
+    latents = latent.latent_batch(gan, NUM_SAMPLES, seed=1)
     untrained = evaluation.digit_report(gan.generate(latents))
     dataset = data.image_dataset("colour_digits", image_size=64, batch_size=batch_size,
                                  seed=seed).repeat()

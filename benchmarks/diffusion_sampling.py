@@ -2,10 +2,10 @@
 
 Every time is a ratio against a baseline measured in the same run (the machine is shared).
 
-    # train for a fixed wall-clock budget and save the model (git-ignored place)
-    python benchmarks/diffusion_sampling.py --train-minutes 30 --save /work/notes/diffusion_30min.keras
+    # train for a fixed wall-clock budget and save the model (runs/ is git-ignored)
+    python benchmarks/diffusion_sampling.py --train-minutes 30 --save runs/diffusion_30min.keras
     # measure a saved model
-    python benchmarks/diffusion_sampling.py --model /work/notes/diffusion_30min.keras
+    python benchmarks/diffusion_sampling.py --model runs/diffusion_30min.keras
     # or train the notebook's quick-mode model (GENAI_KIT_QUICK=1 settings) and measure it
     python benchmarks/diffusion_sampling.py --quick
 

@@ -5,7 +5,7 @@ take effect before TensorFlow is first imported, and then imports TensorFlow its
 
 - ``TF_ENABLE_ONEDNN_OPTS=1``: TensorFlow's oneDNN kernels on every CPU (some builds leave
   them off on AMD CPUs; tensorflow-cpu 2.21 already has them on). Without them the DCGAN
-  trains at half the speed: see ``benchmarks/dcgan_throughput.py``.
+  trains much slower: ``benchmarks/dcgan_throughput.py`` measures it.
 - ``TF_CPP_MIN_LOG_LEVEL=2``: hides TensorFlow's C++ info messages while it runs.
 
 Both are defaults: a value already in the environment wins. TensorFlow 2.21 also writes a

@@ -12,8 +12,10 @@ import pathlib
 
 import keras
 import numpy as np
+import tensorflow as tf
+from tensorflow.core.framework import summary_pb2
 
-from genai_kit import evaluation, features, plots, sampling
+from genai_kit import evaluation, features, latent, plots, sampling
 
 
 def _generator_to_sample(callback):
@@ -107,7 +109,7 @@ class SampleGrid(keras.callbacks.Callback):
         """
         generator = _generator_to_sample(self)
         if self.latents is None:
-            self.latents = sampling.latent_batch(generator, self.num_samples, seed=self.seed)
+            self.latents = latent.latent_batch(generator, self.num_samples, seed=self.seed)
         images = generator.generate(self.latents)
         grid = plots.image_grid(images, value_range=(0, 1), ncols=self.ncols)
         self.grids[epoch] = grid
@@ -124,9 +126,6 @@ class SampleGrid(keras.callbacks.Callback):
         # tf.summary.image needs the tensorboard package; its on-disk format is just this
         # (width, height, PNG) string tensor tagged for the "images" plugin, so we write
         # it directly and the logs open in TensorBoard's Images tab
-        import tensorflow as tf
-        from tensorflow.core.framework import summary_pb2
-
         if self._writer is None:
             self._writer = tf.summary.create_file_writer(str(self.log_dir))
         height, width, _ = grid.shape

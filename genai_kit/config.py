@@ -61,11 +61,12 @@ def asset_path(filename):
 def cpu_computes_bfloat16(cpuinfo_path="/proc/cpuinfo"):
     """True when the CPU has bfloat16 instructions and TensorFlow can use them.
 
-    On such a CPU TensorFlow's oneDNN kernels run bfloat16 convolutions about twice as fast
-    as float32 ones; elsewhere bfloat16 is emulated and slower than float32. Reads the CPU
-    flags of ``cpuinfo_path`` (Linux; False where it does not exist) and requires oneDNN,
-    which ``TF_ENABLE_ONEDNN_OPTS=0`` turns off, with its instruction set not capped below
-    bfloat16 by ``ONEDNN_MAX_CPU_ISA`` (e.g. ``AVX2``). The answer is cached per path.
+    On such a CPU TensorFlow's oneDNN kernels run bfloat16 convolutions faster than float32
+    ones (the README has the figures); elsewhere bfloat16 is emulated and slower than
+    float32. Reads the CPU flags of ``cpuinfo_path`` (Linux; False where it does not exist)
+    and requires oneDNN, which ``TF_ENABLE_ONEDNN_OPTS=0`` turns off, with its instruction set
+    not capped below bfloat16 by ``ONEDNN_MAX_CPU_ISA`` (e.g. ``AVX2``). The answer is cached
+    per path.
     """
     if os.environ.get("TF_ENABLE_ONEDNN_OPTS", "").strip() == "0":
         return False

@@ -15,7 +15,9 @@ import shutil
 import socket
 import warnings
 
+import keras
 import numpy as np
+import tensorflow as tf
 
 from genai_kit import config
 
@@ -75,8 +77,6 @@ def mnist_dataset(split="train", batch_size=128, source="auto", with_labels=Fals
     Returns:
         Dataset of float32 (batch, 28, 28, 1) in [0, 1] (and int64 (batch,) labels).
     """
-    import tensorflow as tf
-
     _check_positive_int("batch_size", batch_size)
     images, labels = load_mnist(split, source)
     if num_examples is not None:
@@ -123,8 +123,6 @@ def colour_digits(split="train", image_size=64, seed=0):
         (images, labels): images float32 (n, image_size, image_size, 3) in [-1, 1];
         labels int64 (n,). n is 4,500 for "train" and 500 for "test".
     """
-    import tensorflow as tf
-
     _check_choice("split", split, MNIST_SPLITS)
     _check_positive_int("image_size", image_size)
     digits, labels = load_mnist(split, source="bundled")
@@ -149,9 +147,6 @@ def image_folder(path, image_size=64, batch_size=128, shuffle=True, seed=0):
     Returns:
         Dataset of float32 (batch, image_size, image_size, 3) in [-1, 1].
     """
-    import keras
-    import tensorflow as tf
-
     _check_positive_int("image_size", image_size)
     _check_positive_int("batch_size", batch_size)
     folder = pathlib.Path(path).expanduser()
@@ -196,8 +191,6 @@ def tfds_images(name, split="train", image_size=64, batch_size=128, shuffle=True
     Returns:
         Dataset of float32 (batch, image_size, image_size, 3) in [-1, 1].
     """
-    import tensorflow as tf
-
     _check_choice("name", name, tuple(TFDS_IMAGE_DATASETS))
     _check_positive_int("image_size", image_size)
     _check_positive_int("batch_size", batch_size)
@@ -223,8 +216,6 @@ def image_dataset(source, image_size=64, batch_size=128, shuffle=True, seed=0):
     Returns:
         Dataset of float32 (batch, image_size, image_size, 3) in [-1, 1].
     """
-    import tensorflow as tf
-
     if source == COLOUR_DIGITS:
         _check_positive_int("batch_size", batch_size)
         images, _ = colour_digits("train", image_size=image_size, seed=seed)
@@ -245,8 +236,6 @@ def _scale_to_tanh_range(image):
 
 
 def _to_training_batches(dataset, batch_size, shuffle, seed, buffer_size=10_000):
-    import tensorflow as tf
-
     if shuffle:
         dataset = dataset.shuffle(buffer_size, seed=seed, reshuffle_each_iteration=True)
     return dataset.batch(batch_size, drop_remainder=True).prefetch(tf.data.AUTOTUNE)

@@ -14,34 +14,15 @@ feed FID, KID and precision/recall, the class probabilities the Inception Score.
 """
 import functools
 
+import keras
 import numpy as np
+import tensorflow as tf
 
+from genai_kit import batches, pixels
 from genai_kit.models import mnist_classifier
-from genai_kit.progress import progress_bar
 
 MNIST_SIZE = 28
 INCEPTION_SIZE = 299
-
-
-def _check_images(images, value_range):
-    """Returns images as float32 (n, H, W, C) rescaled from ``value_range`` to [0, 1]."""
-    images = np.asarray(images, dtype=np.float32)
-    if images.ndim == 3:
-        raise ValueError(f"expected images (n, H, W, C), got shape {images.shape}: "
-                         "add the channel axis, e.g. images[..., None]")
-    if images.ndim != 4 or images.shape[-1] not in (1, 3) or len(images) == 0:
-        raise ValueError(f"expected images (n, H, W, 1 or 3) with n >= 1, got shape {images.shape}")
-    if not np.all(np.isfinite(images)):
-        raise ValueError("images contain NaN or inf: the generator has probably diverged")
-    low, high = (float(value) for value in value_range)
-    tolerance = 1e-3 * (high - low)
-    if images.min() < low - tolerance or images.max() > high + tolerance:
-        hint = " (a tanh output?)" if images.min() < 0 else ""
-        raise ValueError(
-            f"images have values in [{images.min():.3g}, {images.max():.3g}], outside "
-            f"value_range={tuple(value_range)}{hint}: pass the range they are in, e.g. "
-            "value_range=(-1, 1)")
-    return np.clip((images - low) / (high - low), 0.0, 1.0)
 
 
 def to_mnist_digits(images, value_range=(0, 1)):
@@ -59,28 +40,17 @@ def to_mnist_digits(images, value_range=(0, 1)):
     Returns:
         numpy float32 (n, 28, 28, 1) in [0, 1].
     """
-    images = _check_images(images, value_range)
+    images = pixels.check_images(images, value_range=value_range)
+    images = pixels.to_unit_range(images, value_range)
     colour = images.shape[-1] == 3
     digits = images.mean(axis=-1, keepdims=True) if colour else images
     if digits.shape[1:3] != (MNIST_SIZE, MNIST_SIZE):
-        import tensorflow as tf
-
         digits = tf.image.resize(digits, (MNIST_SIZE, MNIST_SIZE), method="area").numpy()
     if colour:
         background = np.median(digits, axis=(1, 2, 3), keepdims=True)
         brightest = digits.max(axis=(1, 2, 3), keepdims=True)
         digits = (digits - background) / np.maximum(brightest - background, 1e-6)
     return np.clip(digits, 0.0, 1.0).astype(np.float32)
-
-
-def _predict_in_batches(model, images, batch_size, progress, description, prepare):
-    """Runs ``model`` on ``prepare(batch)`` batch by batch; concatenates each output."""
-    outputs = []
-    starts = range(0, len(images), batch_size)
-    for start in progress_bar(starts, desc=description, unit="batch", disable=not progress):
-        batch_outputs = model.predict_on_batch(prepare(images[start:start + batch_size]))
-        outputs.append([np.asarray(output, dtype=np.float32) for output in batch_outputs])
-    return tuple(np.concatenate(parts) for parts in zip(*outputs))
 
 
 class MnistFeatures:
@@ -106,8 +76,8 @@ class MnistFeatures:
 
     def __call__(self, images, value_range=(0, 1), progress=False):
         digits = to_mnist_digits(images, value_range)
-        return _predict_in_batches(self.model, digits, self.batch_size, progress,
-                                   "MNIST features", prepare=lambda batch: batch)
+        return tuple(batches.predict_in_batches(self.model, digits, self.batch_size, progress,
+                                                "MNIST features"))
 
 
 class InceptionFeatures:
@@ -136,29 +106,26 @@ class InceptionFeatures:
     num_classes = 1000
 
     def __init__(self, weights="imagenet", batch_size=64):
-        import keras
-
         network = keras.applications.InceptionV3(include_top=True, weights=weights)
-        self.model = keras.Model(network.inputs,
+        self.model = keras.Model(network.input,
                                  [network.get_layer("avg_pool").output, network.output])
         self.batch_size = int(batch_size)
 
     @staticmethod
     def preprocess(images):
         """[0, 1] images (n, H, W, 1 or 3) -> InceptionV3 input (n, 299, 299, 3) in [-1, 1]."""
-        import keras
-        import tensorflow as tf
-
-        pixels = np.asarray(images, dtype=np.float32) * 255.0
-        if pixels.shape[-1] == 1:
-            pixels = np.repeat(pixels, 3, axis=-1)
-        resized = tf.image.resize(pixels, (INCEPTION_SIZE, INCEPTION_SIZE), method="bilinear")
+        levels = np.asarray(images, dtype=np.float32) * 255.0
+        if levels.shape[-1] == 1:
+            levels = np.repeat(levels, 3, axis=-1)
+        resized = tf.image.resize(levels, (INCEPTION_SIZE, INCEPTION_SIZE), method="bilinear")
         return keras.applications.inception_v3.preprocess_input(resized.numpy())
 
     def __call__(self, images, value_range=(0, 1), progress=False):
-        images = _check_images(images, value_range)
-        return _predict_in_batches(self.model, images, self.batch_size, progress,
-                                   "Inception features", prepare=self.preprocess)
+        images = pixels.check_images(images, value_range=value_range)
+        images = pixels.to_unit_range(images, value_range)
+        return tuple(batches.map_in_batches(
+            lambda batch: self.model(self.preprocess(batch), training=False), images,
+            self.batch_size, progress, "Inception features"))
 
 
 @functools.lru_cache(maxsize=None)

@@ -1,24 +1,86 @@
-"""Walking through a latent space: linear and spherical interpolation between two codes.
+"""Latents: drawing a fixed batch, checking a batch's shape, and paths between two codes.
 
 Works for every generative model of the kit (autoencoder/VAE decoders, the DCGAN generator,
-plain Keras decoders wrapped by :func:`genai_kit.sampling.as_generator`): the latents are
-numpy arrays of any shape ``latent_shape``, the images come back from ``generate``.
+the diffusion model, plain Keras decoders): the latents are numpy arrays of shape
+``(n, *latent_shape)``, standard normal for sampling; :mod:`genai_kit.sampling` turns them
+into images.
 
 Why two kinds of path? Standard normal latents in d dimensions have norms close to sqrt(d):
 they live near a sphere. The straight line between two of them cuts through the inside of
 that sphere (its midpoint has norm about sqrt(d / 2) for independent endpoints), where the
 generator saw no training codes; the spherical path (slerp) stays near the sphere::
 
-    start, end = sampling.latent_batch(generator, 2, seed=0)
-    images = latent.interpolate(generator, start, end, num_steps=8, method="spherical")
+    start, end = latent.latent_batch(generator, 2, seed=0)
+    images = sampling.interpolate(generator, start, end, num_steps=8, method="spherical")
 """
 import numpy as np
-
-from genai_kit import sampling
 
 METHODS = ("linear", "spherical")
 # below this angle (radians) between the endpoints slerp and lerp agree; lerp avoids 0 / 0
 PARALLEL_ANGLE = 1e-4
+
+
+def latent_shape_of(generator_or_shape):
+    """The latent shape of a generator, a plain Keras model, or a shape given directly.
+
+    Args:
+        generator_or_shape: an object with ``latent_shape`` (the sampling protocol), a built
+            keras.Model with one fixed-size input (its input shape without the batch), a shape
+            tuple such as (100,), or an int latent_dim.
+    Returns:
+        tuple of ints, without the batch axis.
+    """
+    if isinstance(generator_or_shape, (tuple, list)):
+        return tuple(int(size) for size in generator_or_shape)
+    if isinstance(generator_or_shape, (int, np.integer)):
+        return (int(generator_or_shape),)
+    if hasattr(generator_or_shape, "latent_shape"):
+        return tuple(generator_or_shape.latent_shape)
+    input_shape = getattr(generator_or_shape, "input_shape", None)
+    if not isinstance(input_shape, tuple) or input_shape[1:] == () or None in input_shape[1:]:
+        raise ValueError(
+            f"cannot read a latent shape from {type(generator_or_shape).__name__} with input "
+            f"shape {input_shape}: pass a generative model of the kit, a built keras.Model with "
+            "one fixed-size input, e.g. keras.Input(shape=(latent_dim,)), or the shape itself"
+        )
+    return tuple(input_shape[1:])
+
+
+def latent_batch(generator_or_shape, num_samples, seed=0):
+    """A fixed batch of standard normal latents: the same seed gives the same batch.
+
+    Args:
+        generator_or_shape: a generator (its ``latent_shape`` is used), a plain Keras
+            model, a shape tuple such as (100,), or an int latent_dim (see
+            :func:`latent_shape_of`).
+        num_samples: n, number of latents.
+        seed: int seed of numpy's generator.
+    Returns:
+        numpy float32 (n, *latent_shape).
+    """
+    shape = latent_shape_of(generator_or_shape)
+    rng = np.random.default_rng(seed)
+    return rng.standard_normal((int(num_samples),) + shape).astype(np.float32)
+
+
+def check_latents(latents, latent_shape):
+    """Checks a batch of latents before it reaches a generator.
+
+    Args:
+        latents: array-like (n, *latent_shape).
+        latent_shape: tuple, the generator's ``latent_shape``.
+    Returns:
+        numpy float32 (n, *latent_shape).
+    Raises:
+        ValueError: any other shape, with how to draw the right one.
+    """
+    latents = np.asarray(latents, dtype=np.float32)
+    if latents.shape[1:] != tuple(latent_shape):
+        raise ValueError(
+            f"expected latents of shape (n, {', '.join(map(str, latent_shape))}), "
+            f"got {latents.shape}: draw them with latent.latent_batch(generator, n)"
+        )
+    return latents
 
 
 def interpolation_weights(num_steps):
@@ -78,27 +140,6 @@ def interpolate_latents(start, end, num_steps=8, method="linear"):
     if method == "spherical":
         return spherical_interpolation(start, end, num_steps)
     return linear_interpolation(start, end, num_steps)
-
-
-def interpolate(generator, start, end, num_steps=8, method="linear", value_range=(0, 1)):
-    """Images along a latent path from ``start`` to ``end``.
-
-    Args:
-        generator: a model with ``latent_shape`` and ``generate`` (the kit's VAE, autoencoder,
-            DCGAN generator), or a plain Keras decoder (wrapped with ``as_generator``).
-        start, end: latents of shape ``latent_shape`` (e.g. two rows of ``latent_batch``, or
-            the codes of two encoded digits).
-        num_steps: number of images, endpoints included.
-        method: "linear" or "spherical".
-        value_range: output range of a plain Keras decoder (ignored for protocol models).
-    Returns:
-        numpy float32 (num_steps, H, W, C) in [0, 1]; the first image is the decoding of
-        ``start``, the last the decoding of ``end``.
-    """
-    generator = sampling.as_generator(generator, value_range=value_range)
-    path = interpolate_latents(start, end, num_steps, method)
-    return np.asarray(generator.generate(sampling.check_latents(path, generator.latent_shape)),
-                      dtype=np.float32)
 
 
 def _check_endpoints(start, end):

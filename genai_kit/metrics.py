@@ -81,8 +81,8 @@ def trace_sqrt_product(covariance_a, covariance_b):
 
     A B has the eigenvalues of the symmetric matrix L^T B L where A = L L^T (Cholesky), so the
     trace of its square root is the sum of their square roots: one Cholesky factorisation
-    and one symmetric eigenvalue problem, several times faster than ``scipy.linalg.sqrtm``
-    and free of its complex round-off. A singular A (fewer samples than dimensions) has no
+    and one symmetric eigenvalue problem, cheaper than ``scipy.linalg.sqrtm``
+    (``benchmarks/fid_sqrt.py``) and free of its complex round-off. A singular A (fewer samples than dimensions) has no
     Cholesky factor; then L = sqrt(A) from A's eigendecomposition.
     """
     try:
@@ -174,7 +174,7 @@ def _cubic_kernel(scaled_x, scaled_y):
     kernel = scaled_x @ scaled_y.T
     kernel += 1.0
     cube = kernel * kernel
-    cube *= kernel   # in place, and several times faster than ** 3 in numpy
+    cube *= kernel   # two multiplications, the second in place; numpy computes ** 3 with pow
     return cube
 
 
@@ -183,8 +183,8 @@ def kernel_inception_distance(features_a, features_b, subsets=100, subset_size=1
 
     Unlike FID, its estimate is unbiased, so values from different sample sizes compare;
     it is near 0 (and can be slightly negative) for two samples of one distribution.
-    The kernel matrices are float32 (twice as fast; about 1e-7 relative round-off, far
-    below KID's spread over subsets) and summed in float64.
+    The kernel matrices are float32 (faster than float64; about 1e-7 relative round-off,
+    far below KID's spread over subsets) and summed in float64.
 
     Args:
         features_a: array (n_a, d).
@@ -239,7 +239,7 @@ def _knn_radii(features, k, batch_size):
         rows = np.arange(len(distances))
         distances[rows, start + rows] = np.inf   # a sample is not its own neighbour
         # drop the nearest neighbour k - 1 times; the k-th is then the nearest left
-        # (k argmin passes are about 20x faster than np.partition for k = 3)
+        # (k argmin passes are cheaper than np.partition for a small k such as 3)
         for _ in range(k - 1):
             distances[rows, distances.argmin(axis=1)] = np.inf
         radii[start:start + batch_size] = distances.min(axis=1)
@@ -255,7 +255,7 @@ def precision_recall(real_features, fake_features, k=3, batch_size=1000):
     fake manifold (is the real variety covered?). A mode-collapsed generator has high
     precision and low recall; blurry samples have low precision.
 
-    Distances are computed in float32 (four times faster than float64 here; round-off
+    Distances are computed in float32 (faster than float64; round-off
     only moves points within about 1e-6 of a ball's border), ``batch_size`` rows of a
     distance matrix at a time: 1000 x 10,000 float32 is 40 MB.
 

@@ -3,6 +3,8 @@ import pathlib
 
 import numpy as np
 
+from genai_kit import pixels
+
 
 def image_grid(images, value_range=(0, 1), ncols=8, padding=2):
     """Tiles a batch of images into one picture.
@@ -18,11 +20,9 @@ def image_grid(images, value_range=(0, 1), ncols=8, padding=2):
     images = np.asarray(images, dtype=np.float32)
     if images.ndim == 3:
         images = images[..., np.newaxis]
-    if images.ndim != 4 or images.shape[-1] not in (1, 3) or len(images) == 0:
-        raise ValueError(f"expected images with shape (n, height, width, 1 or 3), n >= 1, "
-                         f"got shape {images.shape}")
-    low, high = value_range
-    images = np.clip((images - low) / (high - low), 0.0, 1.0)
+    images = pixels.to_unit_range(pixels.check_images(images), value_range)
+    if len(images) == 0:
+        raise ValueError("got 0 images: pass at least one image to tile")
     if images.shape[-1] == 1:
         images = np.repeat(images, 3, axis=-1)
     count, height, width, _ = images.shape

@@ -11,19 +11,26 @@ diffusion sampler) exposes two members:
   converts inside ``generate``.
 
 The caller draws the latents as standard normal noise of shape ``(n, *latent_shape)``
-(:func:`latent_batch`), so a fixed seed gives the same images every time: that is how
-:class:`genai_kit.callbacks.SampleGrid` shows one image evolving over training, and how
-:mod:`genai_kit.evaluation` compares two models on the same noise.
+(:func:`genai_kit.latent.latent_batch`), so a fixed seed gives the same images every time:
+that is how :class:`genai_kit.callbacks.SampleGrid` shows one image evolving over training,
+and how :mod:`genai_kit.evaluation` compares two models on the same noise.
+:func:`generate_images` draws many images in batches, :func:`interpolate` the images along a
+path between two latents.
 
 A plain Keras model that maps latents to images (an autoencoder's decoder) follows the
 protocol once wrapped::
 
     generator = sampling.as_generator(decoder, value_range=(0, 1))
-    images = generator.generate(sampling.latent_batch(generator, 16, seed=0))
+    images = generator.generate(latent.latent_batch(generator, 16, seed=0))
 """
 import numpy as np
 
-from genai_kit.progress import progress_bar
+from genai_kit import batches, latent, pixels
+
+# diffusion/model.py's ``sample`` still calls these two here; they live in genai_kit.latent
+# (its sampling loop is being rewritten, issue 12 point 1, and will import them from there)
+check_latents = latent.check_latents
+latent_batch = latent.latent_batch
 
 
 class KerasGenerator:
@@ -42,26 +49,16 @@ class KerasGenerator:
     """
 
     def __init__(self, model, value_range=(0, 1), image_shape=None, batch_size=256):
-        low, high = (float(value) for value in value_range)
-        if not high > low:
-            raise ValueError(f"value_range must be (low, high) with low < high, got {value_range}")
-        input_shape = getattr(model, "input_shape", None)
-        if not isinstance(input_shape, tuple) or input_shape[1:] == () or None in input_shape[1:]:
-            raise ValueError(
-                f"cannot read a latent shape from the model's input shape {input_shape}: "
-                "as_generator needs a built keras.Model with one fixed-size input, e.g. "
-                "keras.Input(shape=(latent_dim,))"
-            )
         self.model = model
-        self.value_range = (low, high)
+        self.value_range = pixels.check_value_range(value_range)
         self.image_shape = None if image_shape is None else tuple(image_shape)
         self.batch_size = int(batch_size)
-        self.latent_shape = tuple(input_shape[1:])
+        self.latent_shape = latent.latent_shape_of(model)
 
     def generate(self, latents):
         """Images for ``latents`` (n, *latent_shape): numpy float32 (n, H, W, C) in [0, 1]."""
-        latents = check_latents(latents, self.latent_shape)
-        images = np.asarray(self.model.predict(latents, batch_size=self.batch_size, verbose=0))
+        latents = latent.check_latents(latents, self.latent_shape)
+        images = batches.predict_in_batches(self.model, latents, self.batch_size)
         if self.image_shape is not None:
             images = images.reshape((len(images),) + self.image_shape)
         if images.ndim != 4:
@@ -69,9 +66,7 @@ class KerasGenerator:
                 f"the model outputs shape {images.shape}, not images (n, H, W, C): "
                 "pass image_shape=(H, W, C) to as_generator to reshape flat outputs"
             )
-        low, high = self.value_range
-        images = (images.astype(np.float32) - low) / (high - low)
-        return np.clip(images, 0.0, 1.0)
+        return pixels.to_unit_range(images, self.value_range)
 
     def __repr__(self):
         return (
@@ -107,42 +102,6 @@ def as_generator(model, value_range=(0, 1), image_shape=None):
     return KerasGenerator(model, value_range=value_range, image_shape=image_shape)
 
 
-def check_latents(latents, latent_shape):
-    """Returns ``latents`` as float32 after checking it is (n, *latent_shape)."""
-    latents = np.asarray(latents, dtype=np.float32)
-    if latents.shape[1:] != tuple(latent_shape):
-        raise ValueError(
-            f"expected latents of shape (n, {', '.join(map(str, latent_shape))}), "
-            f"got {latents.shape}: draw them with sampling.latent_batch(generator, n)"
-        )
-    return latents
-
-
-def latent_shape_of(generator_or_shape):
-    """The latent shape tuple of a generator (protocol or plain model) or of a shape itself."""
-    if isinstance(generator_or_shape, (tuple, list)):
-        return tuple(int(size) for size in generator_or_shape)
-    if isinstance(generator_or_shape, int):
-        return (generator_or_shape,)
-    return tuple(as_generator(generator_or_shape).latent_shape)
-
-
-def latent_batch(generator_or_shape, num_samples, seed=0):
-    """A fixed batch of standard normal latents: the same seed gives the same batch.
-
-    Args:
-        generator_or_shape: a generator (its ``latent_shape`` is used), a plain Keras
-            model, a shape tuple such as (100,), or an int latent_dim.
-        num_samples: n, number of latents.
-        seed: int seed of numpy's generator.
-    Returns:
-        numpy float32 (n, *latent_shape).
-    """
-    shape = latent_shape_of(generator_or_shape)
-    rng = np.random.default_rng(seed)
-    return rng.standard_normal((int(num_samples),) + shape).astype(np.float32)
-
-
 def generate_images(generator, num_samples, seed=0, batch_size=500, progress=False,
                     value_range=(0, 1)):
     """Draws ``num_samples`` images from a generator, ``batch_size`` latents at a time.
@@ -151,7 +110,7 @@ def generate_images(generator, num_samples, seed=0, batch_size=500, progress=Fal
         generator: a model following the protocol, or a plain Keras model (then wrapped
             with ``as_generator(model, value_range)``).
         num_samples: n.
-        seed: seed of the latents (see :func:`latent_batch`).
+        seed: seed of the latents (see :func:`genai_kit.latent.latent_batch`).
         batch_size: latents per ``generate`` call; keeps memory bounded for large n.
         progress: show a tqdm progress bar over the batches.
         value_range: output range of a plain Keras model (ignored otherwise).
@@ -159,16 +118,34 @@ def generate_images(generator, num_samples, seed=0, batch_size=500, progress=Fal
         numpy float32 (n, H, W, C) in [0, 1].
     """
     generator = as_generator(generator, value_range=value_range)
-    latents = latent_batch(generator, num_samples, seed=seed)
-    starts = range(0, len(latents), int(batch_size))
-    batches = [
-        np.asarray(generator.generate(latents[start:start + batch_size]), dtype=np.float32)
-        for start in progress_bar(starts, desc="generating", unit="batch", disable=not progress)
-    ]
-    images = np.concatenate(batches)
+    latents = latent.latent_batch(generator, num_samples, seed=seed)
+    images = batches.map_in_batches(generator.generate, latents, batch_size, progress,
+                                    description="generating")
+    images = np.asarray(images, dtype=np.float32)
     if images.ndim != 4 or len(images) != len(latents):
         raise ValueError(
             f"generate() returned shape {images.shape} for {len(latents)} latents: "
             "it must return images (n, H, W, C) in [0, 1]"
         )
     return images
+
+
+def interpolate(generator, start, end, num_steps=8, method="linear", value_range=(0, 1)):
+    """Images along a latent path from ``start`` to ``end`` (paths: :mod:`genai_kit.latent`).
+
+    Args:
+        generator: a model with ``latent_shape`` and ``generate`` (the kit's VAE, autoencoder,
+            DCGAN), or a plain Keras decoder (wrapped with ``as_generator``).
+        start, end: latents of shape ``latent_shape`` (e.g. two rows of ``latent_batch``, or
+            the codes of two encoded digits).
+        num_steps: number of images, endpoints included.
+        method: "linear" or "spherical".
+        value_range: output range of a plain Keras decoder (ignored for protocol models).
+    Returns:
+        numpy float32 (num_steps, H, W, C) in [0, 1]; the first image is the decoding of
+        ``start``, the last the decoding of ``end``.
+    """
+    generator = as_generator(generator, value_range=value_range)
+    path = latent.interpolate_latents(start, end, num_steps, method)
+    return np.asarray(generator.generate(latent.check_latents(path, generator.latent_shape)),
+                      dtype=np.float32)

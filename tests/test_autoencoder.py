@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from genai_kit import data, sampling
+from genai_kit import data, latent, sampling
 from genai_kit.models import autoencoder
 from tolerances import assert_rounding_close, network_roundings
 
@@ -58,7 +58,7 @@ def test_autoencoder_follows_the_sampling_protocol():
     model = autoencoder.build_autoencoder(latent_dim=8)
     assert sampling.is_generator(model)
     assert model.latent_shape == (8,)
-    images = model.generate(sampling.latent_batch(model, 3))
+    images = model.generate(latent.latent_batch(model, 3))
     assert images.shape == (3, 28, 28, 1) and images.dtype == np.float32
 
 

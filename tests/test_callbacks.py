@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from genai_kit import callbacks, data, plots, sampling
+from genai_kit import callbacks, data, latent, plots
 
 
 class ShiftingGenerator(keras.Model):
@@ -43,7 +43,7 @@ def test_sample_grid_draws_initial_and_every_epoch_with_fixed_latents(tmp_path):
     assert sorted(grid.grids) == [0, 1, 2, 3]
     assert sorted(path.name for path in tmp_path.glob("*.png")) == [
         f"epoch_{epoch:04d}.png" for epoch in range(4)]
-    np.testing.assert_array_equal(grid.latents, sampling.latent_batch((2,), 6, seed=1))
+    np.testing.assert_array_equal(grid.latents, latent.latent_batch((2,), 6, seed=1))
     # training towards white images makes the grid brighter, so frames do differ
     assert grid.grids[3].mean() > grid.grids[0].mean()
     # the last grid is exactly the current model on the fixed latents

@@ -8,6 +8,7 @@ import keras
 import numpy as np
 import pytest
 
+from genai_kit import latent
 from genai_kit.models import dcgan
 from tolerances import assert_rounding_close, network_roundings
 
@@ -205,6 +206,30 @@ def test_networks_and_game_round_trip_through_keras_files(tmp_path, dtype_policy
     for saved, restored in zip(gan.discriminator_optimizer.variables,
                                loaded.discriminator_optimizer.variables):
         np.testing.assert_array_equal(restored.numpy(), saved.numpy())  # read back bit for bit
+
+
+
+def test_weights_files_restore_the_noise_position_and_keep_keras_checks(tmp_path):
+    gan = small_gan()
+    gan.train_on_batch(real_batch(), return_dict=True)
+    gan.save_weights(tmp_path / "game.weights.h5")
+    restored = small_gan()
+    restored.load_weights(tmp_path / "game.weights.h5")
+    np.testing.assert_array_equal(keras.ops.convert_to_numpy(restored.seed_generator.state),
+                                  keras.ops.convert_to_numpy(gan.seed_generator.state))
+    # Keras' own check of the variable count still runs under the added key
+    other = dcgan.DCGAN(dcgan.build_dcgan_generator(**SMALL_GENERATOR),
+                        dcgan.build_dcgan_discriminator(**SMALL_DISCRIMINATOR))
+    other.compile()
+    other.extra = other.add_weight(name="extra", shape=(), initializer="zeros")
+    with pytest.raises(ValueError, match="expected 1 variables"):
+        other.load_weights(tmp_path / "game.weights.h5")
+
+
+def test_sample_draws_its_noise_from_the_seed():
+    gan = small_gan()
+    np.testing.assert_array_equal(gan.sample(3, seed=1),
+                                  gan.generate(latent.latent_batch(gan, 3, seed=1)))
 
 
 MIRRORED_SCRIPT = textwrap.dedent("""

@@ -3,7 +3,7 @@ import keras
 import numpy as np
 import pytest
 
-from genai_kit import data, sampling
+from genai_kit import data, latent, sampling
 from genai_kit.diffusion import DiffusionModel, NoiseSchedule, unet
 
 TINY = dict(widths=(8, 16), embedding_dim=16)
@@ -80,7 +80,7 @@ def test_ddim_with_eta_zero_is_deterministic_for_a_fixed_seed(model):
 
 
 def test_ddpm_noise_makes_samples_from_one_start_differ_by_seed(model):
-    latents = sampling.latent_batch(model, 4, seed=0)
+    latents = latent.latent_batch(model, 4, seed=0)
     one = model.sample(latents=latents, num_steps=10, sampler="ddpm", seed=1)
     two = model.sample(latents=latents, num_steps=10, sampler="ddpm", seed=2)
     np.testing.assert_array_equal(one, model.sample(latents=latents, num_steps=10,
@@ -101,7 +101,7 @@ def test_compiled_loop_matches_the_eager_step_by_step_loop(conditional_model, sa
 
 
 def test_intermediates_run_from_the_noise_to_the_result(model):
-    latents = sampling.latent_batch(model, 2, seed=0)
+    latents = latent.latent_batch(model, 2, seed=0)
     images, frames = model.sample(latents=latents, num_steps=20, return_intermediates=True,
                                   num_intermediates=5)
     timesteps = list(frames)
@@ -134,7 +134,7 @@ def test_guidance_scale_zero_and_one_give_the_unconditional_and_conditional_pred
 def test_generate_follows_the_sampling_protocol(conditional_model):
     assert sampling.is_generator(conditional_model)
     assert conditional_model.latent_shape == (28, 28, 1)
-    images = conditional_model.generate(sampling.latent_batch(conditional_model, 3))
+    images = conditional_model.generate(latent.latent_batch(conditional_model, 3))
     assert images.shape == (3, 28, 28, 1) and images.dtype == np.float32
     assert images.min() >= 0.0 and images.max() <= 1.0
 

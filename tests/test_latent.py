@@ -10,7 +10,7 @@ from tolerances import assert_rounding_close, network_roundings
 
 @pytest.fixture(scope="module")
 def endpoints():
-    return sampling.latent_batch((16,), 2, seed=3)
+    return latent.latent_batch((16,), 2, seed=3)
 
 
 @pytest.mark.parametrize("method", latent.METHODS)
@@ -53,7 +53,7 @@ def test_spherical_path_of_parallel_endpoints_is_the_line():
 
 
 def test_interpolation_works_for_image_shaped_latents():
-    start, end = sampling.latent_batch((28, 28, 1), 2, seed=0)
+    start, end = latent.latent_batch((28, 28, 1), 2, seed=0)
     path = latent.spherical_interpolation(start, end, num_steps=4)
     assert path.shape == (4, 28, 28, 1)
     assert_rounding_close(path[-1], end, roundings=784 + 8, magnitude=np.abs(end).max())
@@ -62,8 +62,8 @@ def test_interpolation_works_for_image_shaped_latents():
 @pytest.mark.parametrize("method", latent.METHODS)
 def test_interpolation_endpoints_equal_the_endpoints_decodings(method):
     model = autoencoder.build_autoencoder(latent_dim=8)
-    start, end = sampling.latent_batch(model, 2, seed=1)
-    images = latent.interpolate(model, start, end, num_steps=6, method=method)
+    start, end = latent.latent_batch(model, 2, seed=1)
+    images = sampling.interpolate(model, start, end, num_steps=6, method=method)
     assert images.shape == (6, 28, 28, 1)
     # the path's endpoints are the latents to rounding, decoded in a batch of 6 instead of 1
     roundings = network_roundings(model.decoder) + 8 + 8
@@ -78,7 +78,7 @@ def test_interpolate_wraps_a_plain_keras_decoder_with_its_value_range():
     images = keras.layers.Reshape((2, 2, 1))(keras.layers.Activation("tanh")(latents))
     decoder = keras.Model(latents, images)
     start, end = np.full(4, -10.0), np.full(4, 10.0)
-    result = latent.interpolate(decoder, start, end, num_steps=3, value_range=(-1, 1))
+    result = sampling.interpolate(decoder, start, end, num_steps=3, value_range=(-1, 1))
     # tanh(-10) = -1 + 4e-9 and tanh(10) = 1 - 4e-9: the ends are 0 and 1 to rounding
     assert_rounding_close(result[:, 0, 0, 0], [0.0, 0.5, 1.0], roundings=8, magnitude=10.0)
 

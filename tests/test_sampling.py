@@ -3,7 +3,7 @@ import keras
 import numpy as np
 import pytest
 
-from genai_kit import sampling
+from genai_kit import latent, sampling
 from tolerances import assert_rounding_close, network_roundings
 
 
@@ -15,9 +15,9 @@ def tiny_decoder(latent_dim=3, activation="tanh"):
 
 
 def test_latent_batch_is_reproducible_standard_normal():
-    first = sampling.latent_batch((5,), 2000, seed=3)
-    again = sampling.latent_batch(5, 2000, seed=3)
-    other = sampling.latent_batch((5,), 2000, seed=4)
+    first = latent.latent_batch((5,), 2000, seed=3)
+    again = latent.latent_batch(5, 2000, seed=3)
+    other = latent.latent_batch((5,), 2000, seed=4)
     assert first.shape == (2000, 5) and first.dtype == np.float32
     np.testing.assert_array_equal(first, again)  # the same seed draws the same numbers
     assert not np.allclose(first, other)
@@ -28,7 +28,7 @@ def test_as_generator_rescales_plain_model_output_to_unit_range():
     decoder = tiny_decoder(activation="tanh")
     generator = sampling.as_generator(decoder, value_range=(-1, 1))
     assert generator.latent_shape == (3,)
-    latents = sampling.latent_batch(generator, 7, seed=0)
+    latents = latent.latent_batch(generator, 7, seed=0)
     images = generator.generate(latents)
     raw = decoder.predict(latents, verbose=0)
     assert images.shape == (7, 4, 4, 1) and images.dtype == np.float32

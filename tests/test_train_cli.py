@@ -1,5 +1,6 @@
 """``python -m genai_kit train dcgan``: what a run writes, resuming after an interruption, errors."""
 import csv
+import inspect
 import pathlib
 import subprocess
 import sys
@@ -10,8 +11,9 @@ import pytest
 import tensorflow as tf
 from PIL import Image
 
-from genai_kit import train
-from genai_kit.models import dcgan  # noqa: F401  (registers DCGAN for load_model)
+from genai_kit import __main__ as command_line
+from genai_kit import callbacks, train
+from genai_kit.models import dcgan  # also registers DCGAN for load_model
 
 REPOSITORY = pathlib.Path(__file__).resolve().parent.parent
 
@@ -111,13 +113,13 @@ def test_interrupted_run_resumes_from_the_saved_epoch_with_the_same_weights(tmp_
     dataset = tf.data.Dataset.from_tensor_slices(images).batch(4)  # same batches every epoch
     settings = dict(epochs=3, num_samples=4, verbose=0, dtype_policy=dtype_policy)
 
-    straight, _ = train.train_dcgan(dataset, tmp_path / "straight", **settings)
+    straight = train.train_dcgan(dataset, tmp_path / "straight", **settings).gan
 
     with pytest.raises(KeyboardInterrupt):
         train.train_dcgan(dataset, tmp_path / "resumed", extra_callbacks=[StopAtEpoch(2)],
                           **settings)
     assert train.completed_epochs(tmp_path / "resumed") == 2
-    resumed, history = train.train_dcgan(dataset, tmp_path / "resumed", **settings)
+    resumed, history, _ = train.train_dcgan(dataset, tmp_path / "resumed", **settings)
 
     assert history.epoch == [2]  # only the missing epoch was trained
     assert int(resumed.generator_optimizer.iterations.numpy()) == 6
@@ -130,3 +132,29 @@ def test_interrupted_run_resumes_from_the_saved_epoch_with_the_same_weights(tmp_
     for expected, variable in zip(straight.discriminator_optimizer.variables,
                                   resumed.discriminator_optimizer.variables):
         np.testing.assert_array_equal(variable.numpy(), expected.numpy(), err_msg=variable.path)
+
+
+def test_the_command_line_has_the_defaults_of_train_dcgan():
+    arguments = command_line.build_parser().parse_args(
+        ["train", "dcgan", "--data", "colour_digits", "--out", "run"])
+    defaults = inspect.signature(train.train_dcgan).parameters
+    for name in ("epochs", "batch_size", "learning_rate", "beta_1", "label_smoothing",
+                 "instance_noise", "steps_per_epoch", "num_samples", "seed", "dtype_policy"):
+        assert getattr(arguments, name) == defaults[name].default, name
+
+
+def test_train_dcgan_trains_the_networks_it_is_given_and_names_its_callbacks(tmp_path):
+    images = np.random.default_rng(0).uniform(-1, 1, (8, 32, 32, 3)).astype("float32")
+    dataset = tf.data.Dataset.from_tensor_slices(images).batch(4)
+    generator = dcgan.build_dcgan_generator(latent_dim=8, base_channels=8, filters=(4, 4),
+                                            dtype_policy="float32")
+    discriminator = dcgan.build_dcgan_discriminator((32, 32, 3), filters=(4, 8),
+                                                    dtype_policy="float32")
+    run = train.train_dcgan(dataset, tmp_path / "run", generator=generator,
+                            discriminator=discriminator, epochs=1, num_samples=4, verbose=0)
+    assert run.gan.generator is generator and run.gan.discriminator is discriminator
+    assert run.history.epoch == [0]
+    assert isinstance(run.callbacks.sample_grid, callbacks.SampleGrid)
+    assert len(run.callbacks.sample_grid.grids) == 2  # the untrained generator and epoch 0
+    assert isinstance(run.callbacks.backup, keras.callbacks.BackupAndRestore)
+    assert list(run.callbacks)[0] is run.callbacks.backup  # restores before the others run

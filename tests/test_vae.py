@@ -41,7 +41,7 @@ def test_reconstruction_loss_is_binary_cross_entropy_summed_over_pixels():
 
 
 def test_reparameterized_samples_have_the_requested_mean_and_variance():
-    layer = vae_module.Sampling(seed=1)
+    layer = vae_module.Reparameterization(seed=1)
     z_mean = np.tile(np.array([[2.0, -1.0]], dtype="float32"), (20000, 1))
     z_log_var = np.tile(np.log(np.array([[0.25, 4.0]], dtype="float32")), (20000, 1))
     z = keras.ops.convert_to_numpy(layer([z_mean, z_log_var]))
@@ -51,9 +51,9 @@ def test_reparameterized_samples_have_the_requested_mean_and_variance():
     np.testing.assert_allclose(z.var(axis=0), [0.25, 4.0], rtol=0.05)
 
 
-def test_seeded_sampling_layers_repeat_their_draws():
+def test_seeded_reparameterization_layers_repeat_their_draws():
     inputs = [np.zeros((3, 2), "float32"), np.zeros((3, 2), "float32")]
-    first, second = vae_module.Sampling(seed=5), vae_module.Sampling(seed=5)
+    first, second = vae_module.Reparameterization(seed=5), vae_module.Reparameterization(seed=5)
     # the same seed draws the same noise along the same code path
     np.testing.assert_array_equal(keras.ops.convert_to_numpy(first(inputs)),
                                   keras.ops.convert_to_numpy(second(inputs)))

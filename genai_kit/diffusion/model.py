@@ -15,7 +15,7 @@ import numpy as np
 import tensorflow as tf
 from keras import ops
 
-from genai_kit import sampling
+from genai_kit import pixels, sampling
 from genai_kit.diffusion.schedule import SAMPLERS, NoiseSchedule
 from genai_kit.progress import progress_bar
 
@@ -339,13 +339,8 @@ class DiffusionModel(keras.Model):
 
     # ------------------------------------------------------------------ checks
     def _check_images(self, images):
-        images = np.asarray(images, dtype=np.float32)
-        if images.ndim != 4 or images.shape[1:] != self.image_shape:
-            raise ValueError(
-                f"expected images of shape (n, {', '.join(map(str, self.image_shape))}), got "
-                f"{images.shape}: this model was built for {self.image_shape} images"
-            )
-        return images
+        # noisy images x_t: any values, so only the shape is checked
+        return pixels.check_images(images, self.image_shape)
 
     def _check_labels(self, class_labels, num_samples, guidance_scale):
         """int32 (n,) labels for the network: the given ones, or the null class."""
@@ -392,5 +387,4 @@ class DiffusionModel(keras.Model):
 
 def _to_unit_range(images):
     """Images in [-1, 1] (tensor or array) -> numpy float32 in [0, 1]."""
-    images = np.asarray(ops.convert_to_numpy(images), dtype=np.float32)
-    return np.clip((images + 1.0) / 2.0, 0.0, 1.0)
+    return pixels.to_unit_range(ops.convert_to_numpy(images), pixels.TANH_RANGE)

@@ -7,12 +7,12 @@ from genai_kit.models.autoencoder import Autoencoder, build_autoencoder
 from genai_kit.models.dcgan import DCGAN, build_dcgan_discriminator, build_dcgan_generator
 from genai_kit.models.gaussian import ClassConditionalGaussian
 from genai_kit.models.mnist_classifier import build_mnist_classifier, load_mnist_classifier
-from genai_kit.models.vae import VAE, Sampling, build_vae
+from genai_kit.models.vae import VAE, Reparameterization, build_vae
 
 __all__ = [
     "Autoencoder", "build_autoencoder",
     "DCGAN", "build_dcgan_discriminator", "build_dcgan_generator",
     "ClassConditionalGaussian",
     "build_mnist_classifier", "load_mnist_classifier",
-    "VAE", "Sampling", "build_vae",
+    "VAE", "Reparameterization", "build_vae",
 ]

@@ -5,10 +5,10 @@ with about ten element-wise TensorFlow ops, and as many again in the backward pa
 reads and writes the whole activation tensor. ``FusedBatchNormalization`` keeps the Keras
 layer's arguments, weights and behaviour and hands the arithmetic to TensorFlow's
 ``FusedBatchNormV3`` kernel (oneDNN on CPU), which does it in one pass each way and reads
-bfloat16 activations without copying them to float32 first. In the DCGAN generator, whose
-largest activations are (128, 64, 64, 32), this trains about 1.1x faster in float32 and 1.25x
-faster in mixed bfloat16 on a 2-core CPU (``benchmarks/dcgan_throughput.py``, variant
-``kit_keras_bn``).
+bfloat16 activations without copying them to float32 first. The DCGAN generator, whose
+largest activations are (128, 64, 64, 32), trains faster with it in float32 and in mixed
+bfloat16; ``benchmarks/dcgan_throughput.py`` (variant ``kit_keras_bn``) measures by how much,
+and the README keeps the figures.
 
 The outputs, gradients and moving statistics equal the Keras layer's up to float rounding
 (``tests/test_batch_normalization.py``). Inputs the kernel does not take (not 4-D channels-last,

@@ -17,14 +17,14 @@ discriminator of 32, 128 and 256 convolution filters, Flatten and a Dense layer 
     4. each network takes one Adam step on its own loss.
 
 Both gradients come from one forward pass (a simultaneous update). keras.io's DCGAN example
-updates alternately: it makes a second batch of fakes after the discriminator's step, which
-costs about a fifth more computation per step (``benchmarks/dcgan_throughput.py``).
+updates alternately: it makes a second batch of fakes after the discriminator's step, one
+more generator pass per step (``benchmarks/dcgan_throughput.py`` measures the cost).
 
 Speed on a CPU. Batch normalization runs in TensorFlow's fused kernel
 (``FusedBatchNormalization``, the Keras layer's arithmetic in one pass). On a CPU with
 bfloat16 instructions (AVX512-BF16 or AMX) and no GPU, both networks compute in mixed
 bfloat16 by default (``dtype_policy="auto"``): activations in bfloat16, which oneDNN
-multiplies twice as fast, while the weights, Adam's state, the batch statistics, the tanh
+multiplies natively there, while the weights, Adam's state, the batch statistics, the tanh
 output, the logits and the losses stay float32. Pass ``dtype_policy="float32"`` for full
 precision everywhere.
 
@@ -38,17 +38,17 @@ Example:
 import contextlib
 
 import keras
-import numpy as np
 import tensorflow as tf
 from keras import layers, ops
 
-from genai_kit import config
+from genai_kit import batches, config, latent, pixels
 from genai_kit.models.batch_normalization import FusedBatchNormalization
 
 # architecture of assignment 4
 LATENT_DIM = 100
 GENERATOR_BASE_CHANNELS = 256  # 8 x 8 x 256 = 16,384 units in the Dense layer
 GENERATOR_FILTERS = (128, 64, 32)
+IMAGE_SIZE = 8 * 2 ** len(GENERATOR_FILTERS)  # 64: each transposed convolution doubles 8
 DISCRIMINATOR_FILTERS = (32, 128, 256)
 KERNEL_SIZE = 4  # divisible by the stride 2: no checkerboard pattern from the transposed convs
 LEAKY_SLOPE = 0.2
@@ -148,7 +148,7 @@ def build_dcgan_generator(
 
 
 def build_dcgan_discriminator(
-    image_shape=(64, 64, 3), filters=DISCRIMINATOR_FILTERS, dtype_policy="auto",
+    image_shape=(IMAGE_SIZE, IMAGE_SIZE, 3), filters=DISCRIMINATOR_FILTERS, dtype_policy="auto",
     name="discriminator",
 ):
     """The detective: images -> one logit each.
@@ -275,23 +275,18 @@ class DCGAN(keras.Model):
         """Images for the given noise.
 
         Args:
-            latents: array (n, *latent_shape), standard normal noise.
+            latents: array (n, *latent_shape), standard normal noise, n >= 1.
+            batch_size: latents per forward pass of the generator.
         Returns:
             numpy float32 (n, H, W, C) in [0, 1].
         """
-        latents = np.asarray(latents, dtype="float32")
-        if latents.shape[1:] != self.latent_shape:
-            raise ValueError(
-                f"expected latents of shape (n, {', '.join(map(str, self.latent_shape))}), got "
-                f"{latents.shape}: draw them with np.random.normal(size=(n, *gan.latent_shape))"
-            )
-        # direct calls in batches: predict() would retrace for every new number of samples
-        batches = [
-            ops.convert_to_numpy(self.generator(latents[start:start + batch_size], training=False))
-            for start in range(0, len(latents), batch_size)
-        ]
-        images = np.concatenate(batches) if batches else np.zeros((0, *self.image_shape))
-        return np.clip((images + 1.0) / 2.0, 0.0, 1.0).astype("float32")
+        latents = latent.check_latents(latents, self.latent_shape)
+        images = batches.predict_in_batches(self.generator, latents, batch_size)
+        return pixels.to_unit_range(images, pixels.TANH_RANGE)
+
+    def sample(self, num_samples, seed=0):
+        """New images from noise drawn with ``seed``: numpy float32 (n, H, W, C) in [0, 1]."""
+        return self.generate(latent.latent_batch(self, num_samples, seed=seed))
 
     def call(self, latents, training=False):
         """Fakes G(latents), (n, H, W, C) in [-1, 1]."""
@@ -330,11 +325,13 @@ class DCGAN(keras.Model):
             ),
         }
 
-    def compile_from_config(self, config):
+    def compile_from_config(self, compile_config):
         self.compile(
-            generator_optimizer=keras.saving.deserialize_keras_object(config["generator_optimizer"]),
+            generator_optimizer=keras.saving.deserialize_keras_object(
+                compile_config["generator_optimizer"]
+            ),
             discriminator_optimizer=keras.saving.deserialize_keras_object(
-                config["discriminator_optimizer"]
+                compile_config["discriminator_optimizer"]
             ),
         )
 
@@ -419,7 +416,8 @@ class DCGAN(keras.Model):
         return {metric.name: metric.result() for metric in self.metrics}
 
     # the noise generator's position is saved with the weights, so that a resumed run draws
-    # the noise the uninterrupted run would have drawn (Keras saves no seed state by default)
+    # the noise the uninterrupted run would have drawn (Keras saves no seed state by default):
+    # Keras' own variables under its keys, plus one key of ours
     def save_own_variables(self, store):
         super().save_own_variables(store)
         store[_SEED_STATE_KEY] = self.seed_generator.state
@@ -427,26 +425,47 @@ class DCGAN(keras.Model):
     def load_own_variables(self, store):
         if _SEED_STATE_KEY in store.keys():
             self.seed_generator.state.assign(store[_SEED_STATE_KEY])
-        own_variables = self._trainable_variables + self._non_trainable_variables
-        for index, variable in enumerate(own_variables):
-            variable.assign(store[f"{index}"])
+        super().load_own_variables(_StoreWithout(store, _SEED_STATE_KEY))
 
     def get_config(self):
-        config = super().get_config()
-        config.update(
-            {
-                "generator": keras.saving.serialize_keras_object(self.generator),
-                "discriminator": keras.saving.serialize_keras_object(self.discriminator),
-                "label_smoothing": self.label_smoothing,
-                "instance_noise": self.instance_noise,
-                "seed": self.seed,
-            }
-        )
-        return config
+        return {
+            **super().get_config(),
+            "generator": keras.saving.serialize_keras_object(self.generator),
+            "discriminator": keras.saving.serialize_keras_object(self.discriminator),
+            "label_smoothing": self.label_smoothing,
+            "instance_noise": self.instance_noise,
+            "seed": self.seed,
+        }
 
     @classmethod
-    def from_config(cls, config):
-        config = dict(config)
-        config["generator"] = keras.saving.deserialize_keras_object(config["generator"])
-        config["discriminator"] = keras.saving.deserialize_keras_object(config["discriminator"])
-        return cls(**config)
+    def from_config(cls, model_config):
+        model_config = dict(model_config)
+        for network in ("generator", "discriminator"):
+            model_config[network] = keras.saving.deserialize_keras_object(model_config[network])
+        return cls(**model_config)
+
+
+class _StoreWithout:
+    """A read-only view of a Keras weights store without one key.
+
+    ``keras.Layer.load_own_variables`` checks that the store holds exactly the layer's own
+    variables; the view hides the seed state that ``DCGAN.save_own_variables`` adds.
+    """
+
+    def __init__(self, store, hidden_key):
+        self.store = store
+        self.hidden_key = hidden_key
+
+    def keys(self):
+        return [key for key in self.store.keys() if key != self.hidden_key]
+
+    def __getitem__(self, key):
+        if key == self.hidden_key:
+            raise KeyError(key)
+        return self.store[key]
+
+    def __contains__(self, key):
+        return key != self.hidden_key and key in self.store.keys()
+
+    def __len__(self):
+        return len(self.keys())

@@ -77,21 +77,32 @@ class ClassConditionalGaussian:
         pixels = np.asarray(codes) @ self.components + self.pixel_mean
         return np.clip(pixels, 0.0, 1.0).reshape(-1, *self.image_shape).astype(np.float32)
 
-    def sample(self, class_labels, temperature=1.0, seed=0):
-        """Draws one image per requested class.
+    def sample(self, num_samples=None, class_labels=None, temperature=1.0, seed=0):
+        """Draws new images: one per requested class, or with classes drawn from p(y).
 
         Args:
-            class_labels: int array (n,) of classes to draw.
+            num_samples: n; may be left out when ``class_labels`` are given.
+            class_labels: int array (n,) of the classes to draw; None draws each image's
+                class from the training classes' frequencies p(y).
             temperature: scales the standard deviation; 0 returns the class mean (sharpest
                 average, no diversity), 1 the fitted spread, above 1 more diverse and noisier.
+            seed: int seed of the draws.
         Returns:
             float32 images (n, height, width, channels) in [0, 1].
         """
         if temperature < 0:
             raise ValueError(f"temperature must be >= 0, got {temperature}")
         rng = np.random.default_rng(seed)
+        if class_labels is None:
+            if num_samples is None:
+                raise ValueError("pass num_samples, class_labels, or both")
+            class_labels = rng.choice(self.classes, size=int(num_samples), p=self.class_priors)
+        class_labels = np.asarray(class_labels).reshape(-1)
+        if num_samples is not None and len(class_labels) != int(num_samples):
+            raise ValueError(f"got {len(class_labels)} class_labels for num_samples={num_samples}: "
+                             "pass one label per image")
         codes = []
-        for label in np.asarray(class_labels):
+        for label in class_labels:
             index = self._class_index(label)
             noise = rng.multivariate_normal(np.zeros(self.num_components), self.class_covariances[index])
             codes.append(self.class_means[index] + temperature * noise)

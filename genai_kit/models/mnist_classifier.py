@@ -63,7 +63,7 @@ def load_mnist_classifier(weights_path=None):
 def feature_and_probability_model(classifier):
     """A two-output view of a classifier: images -> (features (n, 128), probabilities (n, 10))."""
     return keras.Model(
-        classifier.inputs,
+        classifier.input,  # one input, not a list: direct calls then take an array
         [classifier.get_layer(FEATURES_LAYER).output, classifier.output],
         name="mnist_features",
     )

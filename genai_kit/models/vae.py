@@ -19,8 +19,8 @@ not comparable with published numbers on binarized MNIST (about -85 nats).
 import keras
 import numpy as np
 
-from genai_kit import sampling
-from genai_kit.models import autoencoder
+from genai_kit import batches, latent
+from genai_kit.models import autoencoder, encoder_decoder
 
 LATENT_DIM = 16
 BETA = 1.0
@@ -53,7 +53,7 @@ def reconstruction_loss(images, reconstructions):
 
 
 @keras.saving.register_keras_serializable(package="genai_kit")
-class Sampling(keras.layers.Layer):
+class Reparameterization(keras.layers.Layer):
     """The reparameterization trick: [z_mean, z_log_var] -> z = z_mean + exp(z_log_var / 2) * eps.
 
     eps ~ N(0, I) is drawn from a ``keras.random.SeedGenerator``, so a seeded layer repeats
@@ -90,7 +90,7 @@ def build_vae(input_shape=autoencoder.IMAGE_SHAPE, latent_dim=LATENT_DIM,
 
 
 @keras.saving.register_keras_serializable(package="genai_kit")
-class VAE(autoencoder.LatentImageModel):
+class VAE(encoder_decoder.EncoderDecoderModel):
     """Variational autoencoder for images in [0, 1].
 
     Args:
@@ -101,8 +101,8 @@ class VAE(autoencoder.LatentImageModel):
         beta: weight of the KL term (1: the VAE's ELBO).
         seed: seed of the reparameterization noise.
 
-    Members: ``encoder`` (images -> [z_mean, z_log_var], each (n, latent_dim)), ``sampler``
-    (:class:`Sampling`), ``decoder`` (z -> images in [0, 1]). Calling the model returns a dict
+    Members: ``encoder`` (images -> [z_mean, z_log_var], each (n, latent_dim)),
+    ``reparameterization`` (:class:`Reparameterization`), ``decoder`` (z -> images in [0, 1]). Calling the model returns a dict
     {"reconstruction", "z_mean", "z_log_var"}; z is sampled in training and inference alike,
     so ``evaluate`` estimates the held-out ELBO.
     """
@@ -110,31 +110,22 @@ class VAE(autoencoder.LatentImageModel):
     def __init__(self, input_shape=autoencoder.IMAGE_SHAPE, latent_dim=LATENT_DIM,
                  hidden_units=autoencoder.HIDDEN_UNITS, architecture="dense",
                  filters=autoencoder.CONV_FILTERS, beta=BETA, seed=0, **kwargs):
-        super().__init__(**kwargs)
-        input_shape = tuple(int(size) for size in input_shape)
-        hidden_units = tuple(int(units) for units in hidden_units)
-        filters = tuple(int(count) for count in filters)
-        autoencoder.check_architecture(input_shape, hidden_units, latent_dim, architecture, filters)
-        self.image_shape = input_shape
-        self.latent_dim = int(latent_dim)
-        self.hidden_units = hidden_units
-        self.architecture = architecture
-        self.filters = filters
-        self.seed = seed
+        super().__init__(input_shape=input_shape, latent_dim=latent_dim,
+                         architecture=architecture, hidden_units=hidden_units, filters=filters,
+                         seed=seed, **kwargs)
         # a variable, not a Python float, so that a callback can change it between epochs
         # (KL annealing) after the training step has been traced
         self.beta_variable = self.add_weight(name="beta", shape=(), initializer="zeros",
                                              trainable=False)
         self.beta = beta  # checked by the setter
 
-        images = keras.Input(shape=input_shape, name="images")
-        features = autoencoder.encoder_features(images, architecture, hidden_units, filters)
+        images = keras.Input(shape=self.image_shape, name="images")
+        features = self.encoder_body(images)
         z_mean = keras.layers.Dense(self.latent_dim, name="z_mean")(features)
         z_log_var = keras.layers.Dense(self.latent_dim, name="z_log_var")(features)
         self.encoder = keras.Model(images, [z_mean, z_log_var], name="encoder")
-        self.sampler = Sampling(seed=seed, name="sampling")
-        self.decoder = autoencoder.build_decoder(self.latent_dim, input_shape, architecture,
-                                                 hidden_units, filters)
+        self.reparameterization = Reparameterization(seed=seed, name="reparameterization")
+        self.decoder = self.build_decoder()
 
         self.total_loss_tracker = keras.metrics.Mean(name="loss")
         self.reconstruction_loss_tracker = keras.metrics.Mean(name="reconstruction_loss")
@@ -158,7 +149,7 @@ class VAE(autoencoder.LatentImageModel):
 
     def call(self, images, training=False):
         z_mean, z_log_var = self.encoder(images, training=training)
-        z = self.sampler([z_mean, z_log_var])
+        z = self.reparameterization([z_mean, z_log_var])
         reconstruction = self.decoder(z, training=training)
         return {"reconstruction": reconstruction, "z_mean": z_mean, "z_log_var": z_log_var}
 
@@ -175,8 +166,8 @@ class VAE(autoencoder.LatentImageModel):
 
     def encode(self, images, batch_size=256):
         """q(z|x) of images (n, H, W, C) in [0, 1]: numpy (z_mean, z_log_var), each (n, latent_dim)."""
-        images = autoencoder.check_images(images, self.image_shape)
-        z_mean, z_log_var = autoencoder.predict_in_batches(self.encoder, images, batch_size)
+        z_mean, z_log_var = batches.predict_in_batches(self.encoder, self.check_images(images),
+                                                       batch_size)
         return z_mean, z_log_var
 
     def reconstruct(self, images, batch_size=256):
@@ -186,7 +177,7 @@ class VAE(autoencoder.LatentImageModel):
 
     def sample(self, num_samples, seed=0):
         """New images from the prior: decode z ~ N(0, I). numpy (n, H, W, C) in [0, 1]."""
-        return self.generate(sampling.latent_batch(self, num_samples, seed=seed))
+        return self.generate(latent.latent_batch(self, num_samples, seed=seed))
 
     def elbo(self, images, batch_size=256):
         """Held-out ELBO per image in nats (one z sample per image), with its two parts.
@@ -199,18 +190,12 @@ class VAE(autoencoder.LatentImageModel):
             dict of floats: "elbo" (= -reconstruction - kl, <= 0 for binary images),
             "reconstruction" (-E log p(x|z), >= 0) and "kl" (>= 0), averages over the images.
         """
-        images = autoencoder.check_images(images, self.image_shape)
-        outputs = autoencoder.predict_in_batches(self, images, batch_size)
+        images = self.check_images(images)
+        outputs = batches.predict_in_batches(self, images, batch_size)
         reconstruction = float(keras.ops.mean(
             reconstruction_loss(images, outputs["reconstruction"])))
         kl = float(keras.ops.mean(kl_divergence(outputs["z_mean"], outputs["z_log_var"])))
         return {"elbo": -reconstruction - kl, "reconstruction": reconstruction, "kl": kl}
 
     def get_config(self):
-        config = super().get_config()
-        config.update(
-            input_shape=self.image_shape, latent_dim=self.latent_dim,
-            hidden_units=self.hidden_units, architecture=self.architecture,
-            filters=self.filters, beta=self.beta, seed=self.seed,
-        )
-        return config
+        return {**super().get_config(), "beta": self.beta}

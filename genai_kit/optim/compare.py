@@ -1,6 +1,7 @@
 """The same model trained with different optimizers: same initial weights, same batches."""
 import time
 
+import keras
 
 from genai_kit.optim import optimizers as numpy_optimizers
 from genai_kit.progress import progress_bar
@@ -24,8 +25,6 @@ def compare_optimizers(build_model, optimizers, train, test, epochs=5, batch_siz
         dict name -> {"history": dict metric -> list per epoch (with "val_loss" on ``test``),
         "test_loss": float, "seconds": float (training wall time)}.
     """
-    import keras
-
     results = {}
     for name, optimizer in progress_bar(optimizers.items(), desc="optimizers",
                                         disable=not progress):

@@ -5,7 +5,7 @@ Each class has the name, parameters and defaults of the Keras optimizer it mirro
 one beside Keras from the same start and checks that the trajectories agree to float32
 round-off, so the formulas below are exactly what ``model.fit`` does.
 
-Where the course text (``003_*.txt``) differs from Keras:
+Where the course text differs from Keras:
 
 - Weight decay. The course adds ``weight_decay * param`` to the gradient (L2 regularisation,
   which Adam then rescales per coordinate). Keras (and this module) decays the weights
@@ -20,6 +20,7 @@ Where the course text (``003_*.txt``) differs from Keras:
 """
 import numbers
 
+import keras
 import numpy as np
 
 
@@ -110,8 +111,6 @@ class Optimizer:
 
     def to_keras(self):
         """The matching, freshly built ``keras.optimizers`` optimizer with the same settings."""
-        import keras  # imported here so that the numpy optimizers load without TensorFlow
-
         return getattr(keras.optimizers, type(self).__name__)(**self.get_config())
 
     def __repr__(self):
@@ -311,8 +310,6 @@ def trajectory(optimizer, gradient_fn, initial_params, num_steps):
             optimizer.step(params, gradient_fn(params))
             return params
     else:
-        import keras
-
         variables = {name: keras.Variable(value, name=name) for name, value in params.items()}
 
         def take_step():

@@ -1,7 +1,7 @@
 """Optimizer paths on the 2-D test functions, and a contour plot to compare them."""
 import numpy as np
 
-from genai_kit.optim import optimizers, test_functions
+from genai_kit.optim import optimizers, surfaces
 
 
 def optimizer_path(optimizer, surface, num_steps=200, start=None):
@@ -9,14 +9,14 @@ def optimizer_path(optimizer, surface, num_steps=200, start=None):
 
     Args:
         optimizer: a ``genai_kit.optim`` optimizer or a fresh ``keras.optimizers`` one.
-        surface: a ``LossSurface`` or its name in ``test_functions.SURFACES``.
+        surface: a ``LossSurface`` or its name in ``surfaces.SURFACES``.
         num_steps: int >= 0.
         start: (x, y), defaults to ``surface.start``.
     Returns:
         float32 array (num_steps + 1, 2), the start first.
     """
     if isinstance(surface, str):
-        surface = test_functions.get_surface(surface)
+        surface = surfaces.get_surface(surface)
     start = surface.start if start is None else start
     path = optimizers.trajectory(optimizer,
                                  lambda params: {"point": surface.gradient(params["point"])},
@@ -42,7 +42,7 @@ def plot_paths(surface, paths, ax=None, title=None, num_levels=30):
     import matplotlib.pyplot as plt
 
     if isinstance(surface, str):
-        surface = test_functions.get_surface(surface)
+        surface = surfaces.get_surface(surface)
     if ax is None:
         _, ax = plt.subplots(figsize=(6, 4.5))
     (x_min, x_max), (y_min, y_max) = surface.bounds

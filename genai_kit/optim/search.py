@@ -1,6 +1,6 @@
 """Hyperparameter search: grid and random search with k-fold cross-validation, from scratch.
 
-The from-scratch version follows the course text (``003_*.txt``): for every configuration,
+The from-scratch version follows the course text: for every configuration,
 train on k - 1 folds, score on the held-out fold, average over the folds, keep the best.
 :func:`keras_tuner_search` runs the same search space with KerasTuner (``GridSearch``,
 ``RandomSearch``, ``Hyperband``) so the two can be compared; KerasTuner scores each trial
@@ -23,6 +23,7 @@ import numbers
 import tempfile
 import time
 
+import keras
 import numpy as np
 
 from genai_kit.progress import progress_bar
@@ -212,8 +213,6 @@ def keras_model_objective(build_model, epochs=1, batch_size=128, seed=0):
         callable(params, train, validation) -> validation loss; a one-array tuple ``(x,)``
         trains x -> x (an autoencoder), ``(x, y)`` trains x -> y.
     """
-    import keras
-
     def objective(params, train, validation):
         keras.utils.set_random_seed(seed)
         model = build_model(**params)

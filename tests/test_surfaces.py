@@ -1,16 +1,16 @@
-"""The 2-D test surfaces and the optimizer-path helpers."""
+"""The 2-D loss surfaces and the optimizer-path helpers."""
 import numpy as np
 import pytest
 
 from genai_kit import optim
-from genai_kit.optim import paths, test_functions
+from genai_kit.optim import paths, surfaces
 
-NAMES = sorted(test_functions.SURFACES)
+NAMES = sorted(surfaces.SURFACES)
 
 
 @pytest.mark.parametrize("name", NAMES)
 def test_gradient_matches_central_finite_differences(name):
-    surface = test_functions.get_surface(name)
+    surface = surfaces.get_surface(name)
     (x_min, x_max), (y_min, y_max) = surface.bounds
     rng = np.random.default_rng(0)
     points = np.stack([rng.uniform(x_min, x_max, 20), rng.uniform(y_min, y_max, 20)], axis=-1)
@@ -22,7 +22,7 @@ def test_gradient_matches_central_finite_differences(name):
 
 @pytest.mark.parametrize("name", NAMES)
 def test_minima_are_flat_and_lowest_on_the_plotting_window(name):
-    surface = test_functions.get_surface(name)
+    surface = surfaces.get_surface(name)
     minima = np.asarray(surface.minima)
     np.testing.assert_allclose(surface.value(minima), surface.minimum_value, atol=1e-8)
     np.testing.assert_allclose(surface.gradient(minima), 0.0, atol=1e-4)
@@ -35,26 +35,26 @@ def test_minima_are_flat_and_lowest_on_the_plotting_window(name):
 
 def test_unknown_surface_and_bad_points_raise_a_clear_error():
     with pytest.raises(ValueError, match="rosenbrock"):
-        test_functions.get_surface("banana")
+        surfaces.get_surface("banana")
     with pytest.raises(ValueError, match=r"\(\.\.\., 2\)"):
-        test_functions.get_surface("saddle").value(np.zeros(3))
+        surfaces.get_surface("saddle").value(np.zeros(3))
 
 
 def test_path_starts_at_the_start_and_has_one_row_per_step():
     path = paths.optimizer_path(optim.SGD(0.01), "himmelblau", num_steps=25)
     assert path.shape == (26, 2) and path.dtype == np.float32
-    np.testing.assert_array_equal(path[0], test_functions.get_surface("himmelblau").start)
+    np.testing.assert_array_equal(path[0], surfaces.get_surface("himmelblau").start)
 
 
 def test_momentum_gets_further_down_the_narrow_valley_than_plain_sgd():
-    surface = test_functions.get_surface("narrow_valley")
+    surface = surfaces.get_surface("narrow_valley")
     plain = paths.optimizer_path(optim.SGD(0.4), surface, num_steps=30)[-1]
     momentum = paths.optimizer_path(optim.SGD(0.4, momentum=0.8), surface, num_steps=30)[-1]
     assert surface.distance_to_minimum(momentum) < 0.1 < surface.distance_to_minimum(plain)
 
 
 def test_gradient_descent_started_on_the_ridge_stops_at_the_saddle():
-    surface = test_functions.get_surface("saddle")
+    surface = surfaces.get_surface("saddle")
     on_ridge = paths.optimizer_path(optim.SGD(0.1), surface, 300, start=(-2.0, 0.0))[-1]
     np.testing.assert_allclose(on_ridge, [0.0, 0.0], atol=1e-6)
     # a nudge of 1e-3 off the ridge is enough to slide down into a minimum
@@ -63,7 +63,7 @@ def test_gradient_descent_started_on_the_ridge_stops_at_the_saddle():
 
 
 def test_adam_and_momentum_reach_the_rosenbrock_minimum():
-    surface = test_functions.get_surface("rosenbrock")
+    surface = surfaces.get_surface("rosenbrock")
     momentum = paths.optimizer_path(optim.SGD(2e-3, momentum=0.9), surface, 3000)[-1]
     adam = paths.optimizer_path(optim.Adam(0.05), surface, 3000)[-1]
     assert surface.distance_to_minimum(momentum) < 1e-3
@@ -71,7 +71,7 @@ def test_adam_and_momentum_reach_the_rosenbrock_minimum():
 
 
 def test_plot_paths_draws_one_line_per_optimizer():
-    surface = test_functions.get_surface("narrow_valley")
+    surface = surfaces.get_surface("narrow_valley")
     path_a = paths.optimizer_path(optim.SGD(0.3), surface, 10)
     path_b = paths.optimizer_path(optim.Adam(0.3), surface, 10)
     figure = paths.plot_paths(surface, {"SGD": path_a, "Adam": path_b})
