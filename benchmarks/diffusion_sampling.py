@@ -91,13 +91,14 @@ def predict_per_step(model, latents, num_steps, sampler="ddim"):
     schedule = model.schedule
     images = latents
     null_labels = np.full(len(latents), model.null_class, dtype=np.int32)
-    for t, prev_t in zip(schedule.set_timesteps(num_steps), schedule.previous_timesteps):
+    timesteps = schedule.timesteps(num_steps)
+    for t, prev_t in zip(timesteps, schedule.previous_timesteps(timesteps)):
         inputs = [images, np.full(len(images), t, dtype=np.int32)]
         if model.conditional:
             inputs.append(null_labels)
         predicted_noise = model.ema_network.predict(inputs, verbose=0)
         images = keras.ops.convert_to_numpy(
-            schedule.step(predicted_noise, int(t), images, sampler=sampler, prev_t=int(prev_t)))
+            schedule.step(predicted_noise, int(t), images, prev_t=int(prev_t), sampler=sampler))
     return np.clip((images + 1) / 2, 0, 1)
 
 

@@ -1,7 +1,7 @@
 """Denoising diffusion (week 6): the noise schedule, the U-Net that predicts noise, the model.
 
 - :class:`NoiseSchedule` (``schedule.py``): betas, cumulative alphas, ``add_noise`` for
-  training, ``set_timesteps`` + ``step`` (DDPM or DDIM) for sampling;
+  training, ``timesteps`` + ``step`` (``ddpm_step`` or ``ddim_step``) for sampling;
 - ``unet.build_unet`` (``unet.py``): the noise-prediction network, optionally class-conditional;
 - :class:`DiffusionModel` (``model.py``): training (Algorithm 1), EMA weights, compiled
   sampling with classifier-free guidance.
