@@ -4,7 +4,7 @@ Training is the DDPM paper's Algorithm 1 (``compute_loss``): take a clean image 
 timestep t and noise eps, make x_t = sqrt(abar_t) x0 + sqrt(1 - abar_t) eps, and regress
 eps_theta(x_t, t) on eps. Sampling runs the reverse process from pure noise; the whole loop
 over the timesteps runs inside one compiled TensorFlow function (``sample``), and an eager
-step-by-step path with a progress bar shows the same computation one step at a time.
+step-by-step path with a progress bar runs the same loop body one step at a time.
 
 A conditional network (``build_unet(num_classes=10)``) is trained with the labels dropped to
 a null class now and then, so it also predicts unconditionally; sampling can then mix the two

@@ -146,9 +146,10 @@ class NoiseSchedule:
             raise ValueError(f"sampler must be one of {SAMPLERS}, got {sampler!r}")
         if noise is None:
             if sampler == "ddpm" or eta != 0:
+                which = "the DDPM step" if sampler == "ddpm" else f"the DDIM step with eta={eta}"
                 raise ValueError(
-                    f"the {sampler} step with eta={eta} is stochastic: pass noise=standard "
-                    "normal shaped like x_t (zeros give the mean)"
+                    f"{which} is stochastic: pass noise=standard normal shaped like x_t "
+                    "(zeros give the mean)"
                 )
             noise = ops.zeros_like(x_t)
         if sampler == "ddpm":
@@ -188,13 +189,14 @@ class NoiseSchedule:
         xt_coefficient = ops.sqrt(alpha) * (1.0 - alpha_bar_prev) / (1.0 - alpha_bar)
 
         # 4. the posterior mean mu_tilde(x_t, x0_hat), formula (7)
-        mean = _cast(x0_coefficient, dtype) * x0_hat + _cast(xt_coefficient, dtype) * x_t
+        mean = ops.cast(x0_coefficient, dtype) * x0_hat + ops.cast(xt_coefficient, dtype) * x_t
 
         # 5. the posterior variance beta_tilde = (1 - abar_prev) / (1 - abar_t) beta, formula (7)
         variance = (1.0 - alpha_bar_prev) / (1.0 - alpha_bar) * beta
 
-        # 6. x_prev = mu_tilde + sqrt(beta_tilde) z (Algorithm 2, line 4)
-        return mean + _cast(ops.sqrt(variance), dtype) * ops.cast(noise, dtype)
+        # 6. x_prev = mu_tilde + sqrt(beta_tilde) z (Algorithm 2, line 4); at prev_t = -1,
+        # beta_tilde = 0 is the algorithm's "z = 0 at the last step"
+        return mean + ops.cast(ops.sqrt(variance), dtype) * ops.cast(noise, dtype)
 
     def ddim_step(self, model_output, t, x_t, prev_t, noise, eta=0.0):
         """DDIM's reverse step (Song et al. 2021): formula (12) with sigma of formula (16).
@@ -224,8 +226,8 @@ class NoiseSchedule:
         x0_hat = self._predicted_x0(predicted_noise, alpha_bar, x_t)
         if self.clip_denoised:
             # the noise that matches the clipped x0_hat keeps x_prev on the same path
-            predicted_noise = ((x_t - _cast(ops.sqrt(alpha_bar), dtype) * x0_hat)
-                               / _cast(ops.sqrt(1.0 - alpha_bar), dtype))
+            predicted_noise = ((x_t - ops.cast(ops.sqrt(alpha_bar), dtype) * x0_hat)
+                               / ops.cast(ops.sqrt(1.0 - alpha_bar), dtype))
 
         # 3. sigma_t(eta) of formula (16)
         variance = (1.0 - alpha_bar_prev) / (1.0 - alpha_bar) * (1.0 - alpha_bar / alpha_bar_prev)
@@ -233,18 +235,18 @@ class NoiseSchedule:
 
         # 4. "direction pointing to x_t" of formula (12)
         direction_coefficient = ops.sqrt(ops.maximum(1.0 - alpha_bar_prev - std**2, 0.0))
-        direction = _cast(direction_coefficient, dtype) * predicted_noise
+        direction = ops.cast(direction_coefficient, dtype) * predicted_noise
 
         # 5. x_prev without the "random noise" of formula (12), then with it
-        mean = _cast(ops.sqrt(alpha_bar_prev), dtype) * x0_hat + direction
-        return mean + _cast(std, dtype) * ops.cast(noise, dtype)
+        mean = ops.cast(ops.sqrt(alpha_bar_prev), dtype) * x0_hat + direction
+        return mean + ops.cast(std, dtype) * ops.cast(noise, dtype)
 
     # ---------------------------------------------------------------- helpers
     def _predicted_x0(self, predicted_noise, alpha_bar, x_t):
         """x0_hat = (x_t - sqrt(1 - abar_t) eps) / sqrt(abar_t), clipped to [-1, 1] if asked."""
         dtype = x_t.dtype
-        x0_hat = ((x_t - _cast(ops.sqrt(1.0 - alpha_bar), dtype) * predicted_noise)
-                  / _cast(ops.sqrt(alpha_bar), dtype))
+        x0_hat = ((x_t - ops.cast(ops.sqrt(1.0 - alpha_bar), dtype) * predicted_noise)
+                  / ops.cast(ops.sqrt(alpha_bar), dtype))
         if self.clip_denoised:
             x0_hat = ops.clip(x0_hat, -1.0, 1.0)
         return x0_hat
@@ -278,11 +280,6 @@ class NoiseSchedule:
     def __repr__(self):
         return (f"NoiseSchedule(num_timesteps={self.num_timesteps}, schedule={self.schedule!r}, "
                 f"beta_start={self.beta_start}, beta_end={self.beta_end})")
-
-
-def _cast(value, dtype):
-    """A float64 coefficient cast once to the images' dtype."""
-    return ops.cast(value, dtype)
 
 
 def cosine_betas(num_timesteps, offset=COSINE_OFFSET, max_beta=MAX_COSINE_BETA):
