@@ -9,6 +9,10 @@ Every time is a ratio against a baseline measured in the same run (the machine i
     # or train the notebook's quick-mode model (GENAI_KIT_QUICK=1 settings) and measure it
     python benchmarks/diffusion_sampling.py --quick
 
+The model and its training run are notebook 06's, read from ``genai_kit.diffusion.settings``
+(``--quick``: its quick run). Every timed call runs after a warm-up call of the same compiled
+loop (same sampler, same guidance), so no time includes tracing.
+
 Measured (printed):
 1. seconds for ``--num-samples`` images (64) with DDPM-1000 and with DDIM-50 (compiled,
    warmed up), their ratio (target: DDIM-50 at least 15x faster), and for each sampler the
@@ -28,19 +32,9 @@ import keras
 import numpy as np
 
 from genai_kit import data, evaluation, features
-from genai_kit.diffusion import DiffusionModel, NoiseSchedule, unet
+from genai_kit.diffusion import settings
 
-# architecture (the notebook's)
-WIDTHS = (16, 32, 64)
-NUM_CLASSES = 10
-# optimization
-BATCH_SIZE = 64
-LEARNING_RATE = 1e-3
-EMA_DECAY = 0.999
-# the notebook's quick run
-QUICK_EPOCHS = 2
-QUICK_EXAMPLES = 1280
-QUICK_LEARNING_RATE = 2e-3
+MAX_EPOCHS = 10_000  # a timed run stops by the clock (StopAfter), not by epochs
 
 
 class StopAfter(keras.callbacks.Callback):
@@ -58,19 +52,13 @@ class StopAfter(keras.callbacks.Callback):
             self.model.stop_training = True
 
 
-def build_model(learning_rate, seed=0):
-    network = unet.build_unet((28, 28, 1), widths=WIDTHS, num_classes=NUM_CLASSES)
-    model = DiffusionModel(network, schedule=NoiseSchedule(), ema_decay=EMA_DECAY, seed=seed)
-    model.compile(optimizer=keras.optimizers.Adam(learning_rate))
-    return model
-
-
 def train(minutes=None, quick=False):
     keras.utils.set_random_seed(0)
-    model = build_model(QUICK_LEARNING_RATE if quick else LEARNING_RATE)
-    dataset = data.mnist_dataset("train", batch_size=BATCH_SIZE, with_labels=True,
-                                 num_examples=QUICK_EXAMPLES if quick else None)
-    epochs = QUICK_EPOCHS if quick else 10_000
+    run = settings.notebook_settings(quick=quick)
+    model = settings.build_model(run, seed=0)
+    dataset = data.mnist_dataset("train", batch_size=run.batch_size, with_labels=True,
+                                 num_examples=run.num_examples)
+    epochs = run.epochs if quick else MAX_EPOCHS
     callbacks = [] if quick else [StopAfter(minutes)]
     start = time.perf_counter()
     history = model.fit(dataset, epochs=epochs, callbacks=callbacks, verbose=2)
@@ -91,13 +79,14 @@ def predict_per_step(model, latents, num_steps, sampler="ddim"):
     schedule = model.schedule
     images = latents
     null_labels = np.full(len(latents), model.null_class, dtype=np.int32)
-    for t, prev_t in zip(schedule.set_timesteps(num_steps), schedule.previous_timesteps):
+    timesteps = schedule.timesteps(num_steps)
+    for t, prev_t in zip(timesteps, schedule.previous_timesteps(timesteps)):
         inputs = [images, np.full(len(images), t, dtype=np.int32)]
         if model.conditional:
             inputs.append(null_labels)
         predicted_noise = model.ema_network.predict(inputs, verbose=0)
         images = keras.ops.convert_to_numpy(
-            schedule.step(predicted_noise, int(t), images, sampler=sampler, prev_t=int(prev_t)))
+            schedule.step(predicted_noise, int(t), images, prev_t=int(prev_t), sampler=sampler))
     return np.clip((images + 1) / 2, 0, 1)
 
 
@@ -143,6 +132,9 @@ def measure(model, num_samples, metric_samples, seed):
     print(f"\n2. compiled loop vs per-step loops, DDIM-50, {num_samples} images")
     latents = np.random.default_rng(seed).standard_normal(
         (num_samples,) + model.latent_shape).astype(np.float32)
+    # warm up: predict() traces its own function on its first call; one eager step too
+    predict_per_step(model, latents, 1)
+    model.sample(latents=latents, num_steps=1, sampler="ddim", compiled=False)
     compiled, compiled_seconds = timed(model.sample, latents=latents, num_steps=50,
                                        sampler="ddim")
     per_step, per_step_seconds = timed(predict_per_step, model, latents, 50)

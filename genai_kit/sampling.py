@@ -27,11 +27,6 @@ import numpy as np
 
 from genai_kit import batches, latent, pixels
 
-# diffusion/model.py's ``sample`` still calls these two here; they live in genai_kit.latent
-# (its sampling loop is being rewritten, issue 12 point 1, and will import them from there)
-check_latents = latent.check_latents
-latent_batch = latent.latent_batch
-
 
 class KerasGenerator:
     """A plain Keras model (latents -> images) seen through the sampling protocol.

@@ -178,3 +178,37 @@ def test_wrong_image_shapes_are_refused(model):
         model.sample(latents=np.zeros((2, 32, 32, 3), np.float32))
     with pytest.raises(ValueError, match="built for"):
         model.predict_noise(np.zeros((2, 28, 28), np.float32), 5)
+
+
+def test_warm_up_and_timed_call_with_intermediates_share_one_compiled_loop(conditional_model):
+    # notebook 06's timing: warm up on 2 images and 2 steps, then time 8 images with
+    # intermediates; the timed call must not trace (its time would include tracing)
+    conditional_model.sample(2, num_steps=2, sampler="ddpm", class_labels=[0, 1])
+    loops = dict(conditional_model._compiled_loops)
+    tracings = {mode: loop.experimental_get_tracing_count() for mode, loop in loops.items()}
+    conditional_model.sample(8, num_steps=12, sampler="ddpm", class_labels=np.arange(8), seed=1,
+                             return_intermediates=True, num_intermediates=5)
+    assert conditional_model._compiled_loops == loops
+    assert {mode: loop.experimental_get_tracing_count()
+            for mode, loop in loops.items()} == tracings
+
+
+def test_one_compiled_loop_per_sampler_and_guidance_traced_once():
+    model = tiny_model(num_classes=10)
+    for num_samples, num_steps, eta, seed in ((2, 3, 0.0, 0), (5, 9, 0.5, 1), (3, 20, 1.0, 2)):
+        model.sample(num_samples, num_steps=num_steps, sampler="ddim", eta=eta, seed=seed)
+        model.sample(num_samples, num_steps=num_steps, sampler="ddim", eta=eta, seed=seed,
+                     class_labels=np.zeros(num_samples), guidance_scale=2.0 + eta,
+                     return_intermediates=True, num_intermediates=3)
+    assert len(model._compiled_loops) == 2  # ddim unguided, ddim guided
+    assert all(loop.experimental_get_tracing_count() == 1
+               for loop in model._compiled_loops.values())
+
+
+
+def test_recording_intermediates_leaves_the_samples_unchanged(model):
+    for compiled in (True, False):
+        plain = model.sample(2, num_steps=9, sampler="ddpm", seed=4, compiled=compiled)
+        recorded, _ = model.sample(2, num_steps=9, sampler="ddpm", seed=4, compiled=compiled,
+                                   return_intermediates=True, num_intermediates=4)
+        np.testing.assert_array_equal(recorded, plain)

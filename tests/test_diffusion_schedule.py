@@ -1,6 +1,7 @@
 """The noise schedule against the DDPM/DDIM closed forms."""
 import numpy as np
 import pytest
+import tensorflow as tf
 from keras import ops
 
 from genai_kit.diffusion import NoiseSchedule
@@ -76,87 +77,109 @@ def test_add_noise_uses_each_images_own_timestep(schedule, clean_and_noise):
     np.testing.assert_allclose(x_t, expected, atol=1e-5)
 
 
-def test_set_timesteps_runs_from_the_last_timestep_down_to_zero():
-    local = NoiseSchedule()
-    timesteps = local.set_timesteps(50)
+def test_timesteps_run_from_the_last_timestep_down_to_zero(schedule):
+    timesteps = schedule.timesteps(50)
     assert len(timesteps) == 50
     assert timesteps[0] == 999 and timesteps[-1] == 0
     assert np.all(np.diff(timesteps) < 0)
-    np.testing.assert_array_equal(local.previous_timesteps, np.append(timesteps[1:], -1))
-    np.testing.assert_array_equal(local.set_timesteps(1000), np.arange(999, -1, -1))
+    np.testing.assert_array_equal(schedule.previous_timesteps(timesteps),
+                                  np.append(timesteps[1:], -1))
+    np.testing.assert_array_equal(schedule.timesteps(1000), np.arange(999, -1, -1))
 
 
-def test_previous_timestep_is_looked_up_in_the_timestep_array():
-    schedule = NoiseSchedule()
-    schedule.set_timesteps(4)
-    np.testing.assert_array_equal(schedule.timesteps, [999, 666, 333, 0])
-    assert schedule.previous_timestep(666) == 333
-    assert schedule.previous_timestep(0) == -1
-    with pytest.raises(ValueError, match="not among"):
-        schedule.previous_timestep(500)
+def test_previous_timesteps_are_the_next_entries_then_the_clean_image(schedule):
+    timesteps = schedule.timesteps(4)
+    np.testing.assert_array_equal(timesteps, [999, 666, 333, 0])
+    np.testing.assert_array_equal(schedule.previous_timesteps(timesteps), [666, 333, 0, -1])
+
+
+def test_timesteps_are_a_value_that_no_later_call_changes(schedule):
+    fifty = schedule.timesteps(50)
+    kept = fifty.copy()
+    schedule.timesteps(10)  # another holder of the schedule asks for other steps
+    np.testing.assert_array_equal(fifty, kept)
+    assert not hasattr(schedule, "set_timesteps")
 
 
 def test_more_steps_than_the_schedule_has_is_refused():
     with pytest.raises(ValueError, match="between 1 and"):
-        NoiseSchedule(num_timesteps=100).set_timesteps(101)
+        NoiseSchedule(num_timesteps=100).timesteps(101)
 
 
 def test_ddpm_step_with_the_true_noise_recovers_the_posterior_mean(clean_and_noise):
     x0, noise = clean_and_noise
     local = NoiseSchedule()
-    local.set_timesteps(1000)
     t = 500
     x_t = ops.convert_to_numpy(local.add_noise(x0, noise, t))
     alpha_bar, alpha_bar_prev = local.alphas_cumprod[t], local.alphas_cumprod[t - 1]
     posterior_mean = (np.sqrt(alpha_bar_prev) * local.betas[t] / (1 - alpha_bar) * x0
                       + np.sqrt(local.alphas[t]) * (1 - alpha_bar_prev) / (1 - alpha_bar) * x_t)
     zeros = np.zeros_like(x0)
-    mean = ops.convert_to_numpy(local.step(noise, t, x_t, noise=zeros, sampler="ddpm"))
+    mean = ops.convert_to_numpy(local.step(noise, t, x_t, prev_t=t - 1, noise=zeros,
+                                           sampler="ddpm"))
     np.testing.assert_allclose(mean, posterior_mean, atol=1e-5)
     # and the noise enters with the posterior standard deviation
     z = np.ones_like(x0)
-    x_prev = ops.convert_to_numpy(local.step(noise, t, x_t, noise=z, sampler="ddpm"))
+    x_prev = ops.convert_to_numpy(local.step(noise, t, x_t, prev_t=t - 1, noise=z,
+                                             sampler="ddpm"))
     np.testing.assert_allclose(x_prev - mean, np.sqrt(local.posterior_variance[t]), rtol=1e-4)
 
 
 def test_ddim_step_with_the_true_noise_lands_on_the_forward_process(clean_and_noise):
     x0, noise = clean_and_noise
     schedule = NoiseSchedule()
-    schedule.set_timesteps(50)
-    t, prev_t = int(schedule.timesteps[10]), int(schedule.timesteps[11])
+    timesteps = schedule.timesteps(50)
+    t, prev_t = int(timesteps[10]), int(timesteps[11])
     x_t = schedule.add_noise(x0, noise, t)
-    x_prev = schedule.step(noise, t, x_t, sampler="ddim", eta=0.0)
+    x_prev = schedule.step(noise, t, x_t, prev_t=prev_t, sampler="ddim", eta=0.0)
     # deterministic DDIM moves along the same (x0, noise) line: x_prev = q-sample at prev_t
     np.testing.assert_allclose(ops.convert_to_numpy(x_prev),
                                ops.convert_to_numpy(schedule.add_noise(x0, noise, prev_t)),
                                atol=1e-5)
     # the final step (to "t = -1") returns the clean image itself
-    x_0 = schedule.step(noise, 0, schedule.add_noise(x0, noise, 0), sampler="ddim")
+    x_0 = schedule.step(noise, 0, schedule.add_noise(x0, noise, 0), prev_t=-1, sampler="ddim")
     np.testing.assert_allclose(ops.convert_to_numpy(x_0), x0, atol=1e-5)
 
 
 def test_ddim_with_eta_one_adds_the_ddpm_posterior_noise(clean_and_noise):
     x0, noise = clean_and_noise
     schedule = NoiseSchedule()
-    schedule.set_timesteps(1000)
     t = 300
     x_t = schedule.add_noise(x0, noise, t)
     zeros, ones = np.zeros_like(x0), np.ones_like(x0)
-    ddpm = [ops.convert_to_numpy(schedule.step(noise, t, x_t, noise=z, sampler="ddpm"))
+    ddpm = [ops.convert_to_numpy(schedule.step(noise, t, x_t, prev_t=t - 1, noise=z,
+                                               sampler="ddpm"))
             for z in (zeros, ones)]
-    ddim = [ops.convert_to_numpy(schedule.step(noise, t, x_t, noise=z, sampler="ddim", eta=1.0))
+    ddim = [ops.convert_to_numpy(schedule.step(noise, t, x_t, prev_t=t - 1, noise=z,
+                                               sampler="ddim", eta=1.0))
             for z in (zeros, ones)]
     np.testing.assert_allclose(ddim[1] - ddim[0], ddpm[1] - ddpm[0], rtol=1e-4)
     np.testing.assert_allclose(ddim[0], ddpm[0], atol=1e-5)  # and the same mean
+
+
+@pytest.mark.parametrize("sampler, eta", [("ddpm", 0.0), ("ddim", 0.0), ("ddim", 0.5)])
+def test_a_traced_step_computes_what_the_eager_step_computes(clean_and_noise, sampler, eta):
+    x0, noise = clean_and_noise
+    schedule = NoiseSchedule()
+    x_t = schedule.add_noise(x0, noise, 400)
+    z = np.random.default_rng(1).standard_normal(SHAPE).astype(np.float32)
+    eager = schedule.step(noise, 400, x_t, prev_t=380, noise=z, sampler=sampler, eta=eta)
+    traced = tf.function(lambda t, prev_t, eta: schedule.step(
+        noise, t, x_t, prev_t=prev_t, noise=z, sampler=sampler, eta=eta))(
+        tf.constant(400), tf.constant(380), tf.constant(eta))
+    np.testing.assert_allclose(ops.convert_to_numpy(traced), ops.convert_to_numpy(eager),
+                               atol=1e-6)
 
 
 def test_a_stochastic_step_without_noise_is_refused(clean_and_noise):
     x0, noise = clean_and_noise
     schedule = NoiseSchedule()
     with pytest.raises(ValueError, match="stochastic"):
-        schedule.step(noise, 999, x0, sampler="ddpm")
+        schedule.step(noise, 999, x0, prev_t=998, sampler="ddpm")
+    with pytest.raises(ValueError, match="stochastic"):
+        schedule.step(noise, 999, x0, prev_t=998, sampler="ddim", eta=0.5)
     with pytest.raises(ValueError, match="sampler"):
-        schedule.step(noise, 999, x0, sampler="euler")
+        schedule.step(noise, 999, x0, prev_t=998, sampler="euler")
 
 
 def test_unknown_schedule_is_refused():

@@ -4,22 +4,64 @@ Training is the DDPM paper's Algorithm 1 (``compute_loss``): take a clean image 
 timestep t and noise eps, make x_t = sqrt(abar_t) x0 + sqrt(1 - abar_t) eps, and regress
 eps_theta(x_t, t) on eps. Sampling runs the reverse process from pure noise; the whole loop
 over the timesteps runs inside one compiled TensorFlow function (``sample``), and an eager
-step-by-step path with a progress bar shows the same computation one step at a time.
+step-by-step path with a progress bar runs the same loop body one step at a time.
 
 A conditional network (``build_unet(num_classes=10)``) is trained with the labels dropped to
 a null class now and then, so it also predicts unconditionally; sampling can then mix the two
 predictions, eps_u + s (eps_c - eps_u), with guidance scale s (classifier-free guidance).
 """
+import dataclasses
+import typing
+
 import keras
 import numpy as np
 import tensorflow as tf
 from keras import ops
 
-from genai_kit import pixels, sampling
+from genai_kit import latent, pixels
 from genai_kit.diffusion.schedule import SAMPLERS, NoiseSchedule
 from genai_kit.progress import progress_bar
 
 CLASS_EMBEDDING_LAYER = "class_embedding"
+
+
+@dataclasses.dataclass(frozen=True)
+class SamplingMode:
+    """What a sampling run fixes in Python: one compiled loop per value.
+
+    Attributes:
+        sampler: "ddpm" or "ddim", the step ``NoiseSchedule.step`` takes.
+        guided: whether the noise is the classifier-free guided mix (two network passes).
+    """
+    sampler: str
+    guided: bool
+
+
+class SamplingInputs(typing.NamedTuple):
+    """The tensors of a sampling run, named (a NamedTuple, so tf.function reads it as is).
+
+    Attributes:
+        labels: int32 (n,), class labels (the null class, or a placeholder if unconditional).
+        timesteps: int32 (num_steps,), descending, from ``NoiseSchedule.timesteps``.
+        previous_timesteps: int32 (num_steps,), the timestep each step goes to (-1: clean).
+        guidance_scale: float32 scalar s (used when guided).
+        eta: float32 scalar, DDIM's noise level in [0, 1] (ignored by DDPM).
+        seed: int32 scalar, seed of every step's noise.
+    """
+    labels: tf.Tensor
+    timesteps: tf.Tensor
+    previous_timesteps: tf.Tensor
+    guidance_scale: tf.Tensor
+    eta: tf.Tensor
+    seed: tf.Tensor
+
+    @classmethod
+    def spec(cls):
+        """The TensorSpec of each field: any n and any number of steps."""
+        vector, scalar = tf.TensorSpec((None,), tf.int32), tf.TensorSpec((), tf.int32)
+        return cls(labels=vector, timesteps=vector, previous_timesteps=vector,
+                   guidance_scale=tf.TensorSpec((), tf.float32),
+                   eta=tf.TensorSpec((), tf.float32), seed=scalar)
 
 
 @keras.saving.register_keras_serializable(package="genai_kit")
@@ -106,7 +148,7 @@ class DiffusionModel(keras.Model):
         Returns:
             numpy float32 (n, H, W, C) in [0, 1].
         """
-        latents = sampling.check_latents(latents, self.latent_shape)
+        latents = latent.check_latents(latents, self.latent_shape)
         labels = None
         if self.conditional:
             labels = np.arange(len(latents)) % self.num_classes
@@ -206,15 +248,16 @@ class DiffusionModel(keras.Model):
             num_steps: number of reverse steps, at most T (default: ``num_sampling_steps``).
             sampler: "ddpm" (stochastic, the paper's Algorithm 2) or "ddim" (default:
                 ``self.sampler``).
-            eta: DDIM noise, 0 = deterministic (ignored by DDPM).
+            eta: DDIM noise in [0, 1], 0 = deterministic (ignored by DDPM).
             guidance_scale: classifier-free guidance scale s (conditional models with
                 ``class_labels`` only); None = plain conditional/unconditional sampling.
             class_labels: int (n,) in [0, num_classes) for a conditional model; None samples
                 unconditionally.
             seed: int seed of the starting noise and of every step's noise.
             latents: starting noise (n, H, W, C); default: drawn from ``seed``.
-            compiled: True runs the whole loop in one compiled function; False runs it
-                eagerly, one step at a time, with a progress bar (the teaching path).
+            compiled: True runs the loop in one compiled function; False runs it eagerly,
+                one step at a time, with a progress bar (the teaching path). Both run the
+                same step and give the same images.
             return_intermediates: also return the images along the way.
             num_intermediates: how many intermediate images to keep (including the noise).
         Returns:
@@ -225,105 +268,107 @@ class DiffusionModel(keras.Model):
         sampler = self.sampler if sampler is None else sampler
         if sampler not in SAMPLERS:
             raise ValueError(f"sampler must be one of {SAMPLERS}, got {sampler!r}")
+        if not 0.0 <= float(eta) <= 1.0:
+            raise ValueError(f"eta must be in [0, 1] (0: deterministic DDIM, 1: DDPM noise), got {eta}")
         num_steps = self.num_sampling_steps if num_steps is None else int(num_steps)
+        timesteps = self.schedule.timesteps(num_steps)
+        previous_timesteps = self.schedule.previous_timesteps(timesteps)
         if latents is None:
             if num_samples is None:
                 raise ValueError("pass num_samples or latents (the starting noise)")
-            latents = sampling.latent_batch(self.latent_shape, num_samples, seed=seed)
-        latents = sampling.check_latents(latents, self.latent_shape)
+            latents = latent.latent_batch(self.latent_shape, num_samples, seed=seed)
+        latents = latent.check_latents(latents, self.latent_shape)
         labels = self._check_labels(class_labels, len(latents), guidance_scale)
-        timesteps = self.schedule.set_timesteps(num_steps).astype(np.int32)
-        previous_timesteps = self.schedule.previous_timesteps.astype(np.int32)
-        if not 0.0 <= float(eta) <= 1.0:
-            raise ValueError(f"eta must be in [0, 1] (0: deterministic DDIM, 1: DDPM noise), got {eta}")
-        eta = float(eta) if sampler == "ddim" else 1.0
-        guided = guidance_scale is not None
-        scale = 1.0 if guidance_scale is None else float(guidance_scale)
-        # which step's result goes in which intermediate slot (-1: not kept)
-        slots = np.full(num_steps, -1, dtype=np.int32)
+        mode = SamplingMode(sampler=sampler, guided=guidance_scale is not None)
+        inputs = SamplingInputs(
+            labels=tf.constant(labels, tf.int32),
+            timesteps=tf.constant(timesteps, tf.int32),
+            previous_timesteps=tf.constant(previous_timesteps, tf.int32),
+            guidance_scale=tf.constant(1.0 if guidance_scale is None else guidance_scale,
+                                       tf.float32),
+            eta=tf.constant(eta, tf.float32),
+            seed=tf.constant(seed, tf.int32),
+        )
+
+        # recording is on top of the loop: run it in segments, keep the images between them
+        stops = [num_steps]
         if return_intermediates:
-            kept = np.unique(np.round(np.linspace(0, num_steps - 1, max(num_intermediates - 1, 1))))
-            slots[kept.astype(int)] = np.arange(len(kept))
-        num_records = int(slots.max()) + 1
+            kept = np.round(np.linspace(0, num_steps - 1, max(num_intermediates - 1, 1)))
+            stops = [int(index) + 1 for index in np.unique(kept)]
+        run_steps = self._compiled_steps(mode) if compiled else self._eager_steps(mode, num_steps)
+        images = tf.constant(latents, tf.float32)
+        frames = {self.schedule.num_timesteps: _to_unit_range(latents)}
+        start = 0
+        for stop in stops:
+            images = run_steps(inputs, images, tf.constant(start, tf.int32),
+                               tf.constant(stop, tf.int32))
+            # after step stop - 1 the images are at previous_timesteps[stop - 1]; the paper
+            # counts timesteps one higher
+            frames[int(previous_timesteps[stop - 1]) + 1] = _to_unit_range(images)
+            start = stop
+        if return_intermediates:
+            return frames[0], frames
+        return frames[0]
 
-        arguments = (latents, labels, timesteps, previous_timesteps, np.float32(scale),
-                     np.float32(eta), np.int32(seed), slots)
-        options = dict(sampler=sampler, guided=guided, num_records=num_records)
-        if compiled:
-            images, frames = self._compiled_loop(**options)(*arguments)
-        else:
-            images, frames = self._reverse_loop(*arguments, progress=True, **options)
-        images = _to_unit_range(images)
-        if not return_intermediates:
-            return images
-        recorded = [self.schedule.num_timesteps] + [int(previous_timesteps[step]) + 1
-                                                    for step in np.flatnonzero(slots >= 0)]
-        pictures = [_to_unit_range(latents)] + [_to_unit_range(frame) for frame in frames]
-        return images, dict(zip(recorded, pictures))
+    def _reverse_step(self, mode, inputs, images, index):
+        """The loop body, eager and traced alike: x_t -> x_prev at ``timesteps[index]``.
 
-    def _compiled_loop(self, sampler, guided, num_records):
-        """One tf.function per sampling mode, traced once for any n, steps, scale and eta."""
-        key = (sampler, guided, num_records)
-        if key not in self._compiled_loops:
-            signature = [
-                tf.TensorSpec((None,) + self.image_shape, tf.float32),  # latents
-                tf.TensorSpec((None,), tf.int32),  # labels
-                tf.TensorSpec((None,), tf.int32),  # timesteps
-                tf.TensorSpec((None,), tf.int32),  # previous timesteps
-                tf.TensorSpec((), tf.float32),  # guidance scale
-                tf.TensorSpec((), tf.float32),  # eta
-                tf.TensorSpec((), tf.int32),  # seed
-                tf.TensorSpec((None,), tf.int32),  # intermediate slots
-            ]
+        Args:
+            mode: SamplingMode, fixed while tracing.
+            inputs: SamplingInputs.
+            images: x_t (n, H, W, C), float32 in [-1, 1] scale.
+            index: scalar int32 tensor, the step number in [0, num_steps).
+        Returns:
+            x_prev, float32 (n, H, W, C).
+        """
+        t = inputs.timesteps[index]
+        predicted_noise = self._guided_noise(
+            self.ema_network, images, tf.fill(tf.shape(images)[:1], t), inputs.labels,
+            inputs.guidance_scale, mode.guided)
+        # drawn from (seed, step) every step, also when DDIM's eta = 0 multiplies it by 0:
+        # any split of the loop and both paths see the same noise
+        noise = tf.random.stateless_normal(tf.shape(images), seed=tf.stack([inputs.seed, index]))
+        return self.schedule.step(predicted_noise, t, images,
+                                  prev_t=inputs.previous_timesteps[index], noise=noise,
+                                  sampler=mode.sampler, eta=inputs.eta)
 
-            def loop(*arguments):
-                return self._reverse_loop(*arguments, sampler=sampler, guided=guided,
-                                          num_records=num_records, progress=False)
-
-            self._compiled_loops[key] = tf.function(loop, input_signature=signature)
-        return self._compiled_loops[key]
-
-    def _reverse_loop(self, latents, labels, timesteps, previous_timesteps, guidance_scale,
-                      eta, seed, slots, sampler, guided, num_records, progress):
-        """x_T -> x_0 over ``timesteps``; eager with a progress bar or traced by tf.function.
+    def _eager_steps(self, mode, num_steps):
+        """Steps start .. stop - 1 in a Python loop, with one progress bar for all num_steps.
 
         Returns:
-            (images (n, H, W, C) in [-1, 1], frames (num_records, n, H, W, C)).
+            run(inputs, images, start, stop) -> images, called like ``_compiled_steps(mode)``.
         """
-        images = tf.convert_to_tensor(latents, tf.float32)
-        labels, timesteps, previous_timesteps, slots = (
-            tf.convert_to_tensor(array, tf.int32)
-            for array in (labels, timesteps, previous_timesteps, slots))
-        frames = tf.zeros(tf.concat([[num_records], tf.shape(images)], 0), tf.float32)
-        # eager DDIM with eta = 0 skips drawing noise; traced, eta is a tensor and the noise
-        # is drawn and scaled by it (times 0 for eta = 0)
-        stochastic = sampler == "ddpm" or not (isinstance(eta, np.number) and eta == 0)
+        progress = progress_bar(total=num_steps, desc=f"{mode.sampler} sampling", unit="step")
 
-        def reverse_step(index, images, frames):
-            t = timesteps[index]
-            predicted_noise = self._guided_noise(
-                self.ema_network, images, tf.fill(tf.shape(images)[:1], t), labels,
-                guidance_scale, guided)
-            noise = None
-            if stochastic:
-                noise = tf.random.stateless_normal(tf.shape(images), seed=tf.stack([seed, index]))
-            images = self.schedule.step(predicted_noise, t, images, noise=noise, sampler=sampler,
-                                        eta=eta, prev_t=previous_timesteps[index])
-            if num_records:
-                # write this step's images into its slot (if it has one) without a Python if
-                in_slot = tf.equal(tf.range(num_records), slots[index])
-                frames = tf.where(in_slot[:, None, None, None, None], images[None], frames)
-            return index + 1, images, frames
+        def run(inputs, images, start, stop):
+            for index in range(int(start), int(stop)):
+                images = self._reverse_step(mode, inputs, images, tf.constant(index, tf.int32))
+                progress.update()
+            if progress.n == num_steps:
+                progress.close()
+            return images
 
-        if progress:
-            for index in progress_bar(range(len(timesteps)), desc=f"{sampler} sampling",
-                                      unit="step"):
-                _, images, frames = reverse_step(tf.constant(index, tf.int32), images, frames)
-            return images, frames
-        _, images, frames = tf.while_loop(
-            lambda index, *_: index < tf.shape(timesteps)[0], reverse_step,
-            (tf.constant(0, tf.int32), images, frames))
-        return images, frames
+        return run
+
+    def _compiled_steps(self, mode):
+        """Steps start .. stop - 1 in a tf.while_loop, one tf.function per mode.
+
+        Traced once for any n, number of steps, guidance scale, eta, seed and segment, so a
+        warm-up call serves every later call of its mode, with or without intermediates.
+        """
+        if mode not in self._compiled_loops:
+            def run(inputs, images, start, stop):
+                def body(index, images):
+                    return index + 1, self._reverse_step(mode, inputs, images, index)
+
+                _, images = tf.while_loop(lambda index, _: index < stop, body, (start, images))
+                return images
+
+            image_spec = tf.TensorSpec((None,) + self.image_shape, tf.float32)
+            step_spec = tf.TensorSpec((), tf.int32)
+            self._compiled_loops[mode] = tf.function(
+                run, input_signature=(SamplingInputs.spec(), image_spec, step_spec, step_spec))
+        return self._compiled_loops[mode]
 
     def _guided_noise(self, network, images, timesteps, labels, guidance_scale, guided):
         """eps(x_t, t, labels), or eps_u + s (eps_c - eps_u) in one doubled batch when guided."""

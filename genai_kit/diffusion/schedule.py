@@ -3,9 +3,10 @@
 The schedule owns every number of the forward and reverse processes:
 
 - training: ``add_noise(x0, noise, t)`` gives x_t = sqrt(abar_t) x0 + sqrt(1 - abar_t) noise;
-- sampling: ``set_timesteps(num_steps)`` picks the timesteps to visit, and
-  ``step(predicted_noise, t, x_t)`` takes one reverse step x_t -> x_prev, either the DDPM
-  posterior step (stochastic) or the DDIM step (deterministic for ``eta=0``).
+- sampling: ``timesteps(num_steps)`` returns the timesteps to visit (a value: nothing is
+  stored), and ``step(predicted_noise, t, x_t, prev_t=...)`` takes one reverse step
+  x_t -> x_prev with the sampler named: ``ddpm_step`` (the posterior, stochastic) or
+  ``ddim_step`` (deterministic for ``eta=0``), each written as its paper's equations.
 
 The network only ever sees ``(x_t, t)``, so one trained model can be sampled either way and
 with any number of steps.
@@ -40,7 +41,6 @@ class NoiseSchedule:
         alphas_cumprod_prev: abar_{t-1}, with abar_{-1} = 1 (the clean image).
         signal_rates: sqrt(abar_t); noise_rates: sqrt(1 - abar_t).
         posterior_variance: variance of q(x_{t-1} | x_t, x0) = beta_t (1 - abar_{t-1}) / (1 - abar_t).
-        timesteps: int64 (num_steps,), the descending timesteps ``set_timesteps`` chose.
     """
 
     def __init__(self, num_timesteps=1000, beta_start=1e-4, beta_end=0.02, schedule="linear",
@@ -74,7 +74,6 @@ class NoiseSchedule:
         )
         # abar looked up at t = -1 .. T-1: index 0 is "after the last step", the clean image
         self._alphas_cumprod_from_minus_one = np.append(1.0, self.alphas_cumprod)
-        self.set_timesteps(self.num_timesteps)
 
     # ---------------------------------------------------------------- training
     def add_noise(self, x0, noise, t):
@@ -93,16 +92,17 @@ class NoiseSchedule:
         return signal_rates * x0 + noise_rates * ops.cast(noise, x0.dtype)
 
     # ---------------------------------------------------------------- sampling
-    def set_timesteps(self, num_steps):
-        """Chooses the timesteps the reverse process visits, from T-1 down to 0.
+    def timesteps(self, num_steps):
+        """The timesteps the reverse process visits, from T-1 down to 0.
 
         ``num_steps = T`` visits every step (DDPM as in the paper); fewer steps are spread
-        evenly, e.g. 50 steps: 999, 979, ..., 20, 0 (DDIM's skipping).
+        evenly, e.g. 50 steps: 999, 979, ..., 20, 0 (DDIM's skipping). Nothing is stored:
+        every caller gets its own array.
 
         Args:
             num_steps: int in [1, T].
         Returns:
-            int64 (num_steps,), descending; also stored as ``self.timesteps``.
+            int64 (num_steps,), descending, in [0, T-1].
         """
         num_steps = int(num_steps)
         if not 1 <= num_steps <= self.num_timesteps:
@@ -111,101 +111,146 @@ class NoiseSchedule:
                 f"timesteps, got {num_steps}: a trained model cannot take more steps than T"
             )
         if num_steps == 1:
-            self.timesteps = np.array([self.num_timesteps - 1], dtype=np.int64)
-        else:
-            self.timesteps = np.round(
-                np.linspace(self.num_timesteps - 1, 0, num_steps)).astype(np.int64)
-        return self.timesteps
+            return np.array([self.num_timesteps - 1], dtype=np.int64)
+        return np.round(np.linspace(self.num_timesteps - 1, 0, num_steps)).astype(np.int64)
 
-    @property
-    def previous_timesteps(self):
-        """int64 (num_steps,): the timestep each step goes to, read off ``timesteps``; -1 = clean."""
-        return np.append(self.timesteps[1:], -1)
+    @staticmethod
+    def previous_timesteps(timesteps):
+        """The timestep each step of ``timesteps`` goes to: the next one, -1 after the last.
 
-    def previous_timestep(self, t):
-        """The timestep after ``t`` in ``timesteps`` (-1 after the last), for an int ``t``."""
-        positions = np.flatnonzero(self.timesteps == int(t))
-        if len(positions) == 0:
-            raise ValueError(
-                f"timestep {t} is not among the {len(self.timesteps)} timesteps chosen by "
-                "set_timesteps; step through schedule.timesteps"
-            )
-        return int(self.previous_timesteps[positions[0]])
+        Args:
+            timesteps: int (num_steps,), descending, as ``timesteps(num_steps)`` returns.
+        Returns:
+            int64 (num_steps,); -1 means "the clean image" (abar_{-1} = 1).
+        """
+        return np.append(np.asarray(timesteps, dtype=np.int64)[1:], -1)
 
-    def step(self, model_output, t, x_t, noise=None, sampler="ddpm", eta=0.0, prev_t=None):
-        """One reverse step x_t -> x_prev, from the network's noise prediction.
-
-        Both samplers first estimate the clean image
-        x0_hat = (x_t - sqrt(1 - abar_t) eps) / sqrt(abar_t).
-
-        - "ddpm": sample the posterior q(x_prev | x_t, x0_hat), mean
-          sqrt(abar_prev) beta x0_hat / (1 - abar_t) + sqrt(alpha) (1 - abar_prev) x_t / (1 - abar_t),
-          variance (1 - abar_prev) / (1 - abar_t) beta, with alpha = abar_t / abar_prev and
-          beta = 1 - alpha (for consecutive steps these are the paper's alpha_t, beta_t).
-        - "ddim": x_prev = sqrt(abar_prev) x0_hat + sqrt(1 - abar_prev - sigma^2) eps + sigma z,
-          sigma = eta sqrt((1 - abar_prev) / (1 - abar_t) * beta): eta = 0 is deterministic,
-          eta = 1 has the DDPM variance.
+    def step(self, model_output, t, x_t, *, prev_t, noise=None, sampler="ddpm", eta=0.0):
+        """One reverse step x_t -> x_prev with the sampler named: the one place that picks it.
 
         Args:
             model_output: predicted noise eps (n, H, W, C).
-            t: the current timestep, an int or a scalar int tensor.
+            t: the current timestep in [0, T-1], an int or a scalar int tensor.
             x_t: current images (n, H, W, C).
-            noise: standard normal z shaped like x_t; needed unless the step is deterministic
-                (DDIM with eta = 0, or the last step).
-            sampler: "ddpm" or "ddim".
+            prev_t: the timestep to step to, in [-1, t) (-1: the clean image); the next entry
+                of ``timesteps(num_steps)`` (see ``previous_timesteps``).
+            noise: standard normal z shaped like x_t. It may be left out (None) only for
+                deterministic DDIM (``eta=0``); a sampling loop always passes it, so that
+                eager and compiled runs compute the same thing.
+            sampler: "ddpm" (``ddpm_step``) or "ddim" (``ddim_step``).
             eta: DDIM's noise level in [0, 1] (ignored by "ddpm"); a number or a scalar tensor.
-            prev_t: the timestep to step to; default: the one after ``t`` in ``timesteps``
-                (a compiled loop passes it, read from the same array).
         Returns:
             x_prev, a float tensor shaped like x_t.
         """
         if sampler not in SAMPLERS:
             raise ValueError(f"sampler must be one of {SAMPLERS}, got {sampler!r}")
-        if prev_t is None:
-            prev_t = self.previous_timestep(t)
+        if noise is None:
+            if sampler == "ddpm" or eta != 0:
+                which = "the DDPM step" if sampler == "ddpm" else f"the DDIM step with eta={eta}"
+                raise ValueError(
+                    f"{which} is stochastic: pass noise=standard normal shaped like x_t "
+                    "(zeros give the mean)"
+                )
+            noise = ops.zeros_like(x_t)
+        if sampler == "ddpm":
+            return self.ddpm_step(model_output, t, x_t, prev_t, noise)
+        return self.ddim_step(model_output, t, x_t, prev_t, noise, eta)
+
+    def ddpm_step(self, model_output, t, x_t, prev_t, noise):
+        """DDPM's reverse step (Ho et al. 2020, Algorithm 2): sample q(x_prev | x_t, x0_hat).
+
+        Equation numbers are the paper's. With alpha = abar_t / abar_prev and beta = 1 - alpha
+        (the paper's alpha_t and beta_t when prev_t = t - 1; the same formulas hold when
+        steps are skipped).
+
+        Args:
+            model_output: predicted noise eps (n, H, W, C).
+            t: current timestep in [0, T-1]; prev_t: the one to step to, in [-1, t).
+            x_t: current images (n, H, W, C).
+            noise: standard normal z shaped like x_t (it enters times 0 at prev_t = -1).
+        Returns:
+            x_prev, a float tensor shaped like x_t.
+        """
         x_t = ops.convert_to_tensor(x_t)
         dtype = x_t.dtype
         predicted_noise = ops.cast(model_output, dtype)
 
-        # the coefficients in float64, cast once
+        # 1. the coefficients, in float64
         alpha_bar = self._alpha_bar(t)
         alpha_bar_prev = self._alpha_bar(prev_t)
         alpha = alpha_bar / alpha_bar_prev
         beta = 1.0 - alpha
-        posterior_variance = (1.0 - alpha_bar_prev) / (1.0 - alpha_bar) * beta
 
-        def f(value):
-            return ops.cast(value, dtype)
+        # 2. predicted x0 of formula (15): x0_hat = (x_t - sqrt(1 - abar_t) eps) / sqrt(abar_t)
+        x0_hat = self._predicted_x0(predicted_noise, alpha_bar, x_t)
 
-        x0_hat = (x_t - f(ops.sqrt(1.0 - alpha_bar)) * predicted_noise) / f(ops.sqrt(alpha_bar))
+        # 3. coefficients of x0_hat and x_t in the posterior mean mu_tilde, formula (7)
+        x0_coefficient = ops.sqrt(alpha_bar_prev) * beta / (1.0 - alpha_bar)
+        xt_coefficient = ops.sqrt(alpha) * (1.0 - alpha_bar_prev) / (1.0 - alpha_bar)
+
+        # 4. the posterior mean mu_tilde(x_t, x0_hat), formula (7)
+        mean = ops.cast(x0_coefficient, dtype) * x0_hat + ops.cast(xt_coefficient, dtype) * x_t
+
+        # 5. the posterior variance beta_tilde = (1 - abar_prev) / (1 - abar_t) beta, formula (7)
+        variance = (1.0 - alpha_bar_prev) / (1.0 - alpha_bar) * beta
+
+        # 6. x_prev = mu_tilde + sqrt(beta_tilde) z (Algorithm 2, line 4); at prev_t = -1,
+        # beta_tilde = 0 is the algorithm's "z = 0 at the last step"
+        return mean + ops.cast(ops.sqrt(variance), dtype) * ops.cast(noise, dtype)
+
+    def ddim_step(self, model_output, t, x_t, prev_t, noise, eta=0.0):
+        """DDIM's reverse step (Song et al. 2021): formula (12) with sigma of formula (16).
+
+        x_prev = sqrt(abar_prev) x0_hat + sqrt(1 - abar_prev - sigma^2) eps + sigma z, with
+        sigma = eta sqrt((1 - abar_prev) / (1 - abar_t)) sqrt(1 - abar_t / abar_prev):
+        eta = 0 is deterministic, eta = 1 has the DDPM posterior's variance.
+
+        Args:
+            model_output: predicted noise eps (n, H, W, C).
+            t: current timestep in [0, T-1]; prev_t: the one to step to, in [-1, t).
+            x_t: current images (n, H, W, C).
+            noise: standard normal z shaped like x_t (it enters times sigma, 0 for eta = 0).
+            eta: noise level in [0, 1], a number or a scalar tensor.
+        Returns:
+            x_prev, a float tensor shaped like x_t.
+        """
+        x_t = ops.convert_to_tensor(x_t)
+        dtype = x_t.dtype
+        predicted_noise = ops.cast(model_output, dtype)
+
+        # 1. the coefficients, in float64
+        alpha_bar = self._alpha_bar(t)
+        alpha_bar_prev = self._alpha_bar(prev_t)
+
+        # 2. "predicted x_0" of formula (12)
+        x0_hat = self._predicted_x0(predicted_noise, alpha_bar, x_t)
         if self.clip_denoised:
-            x0_hat = ops.clip(x0_hat, -1.0, 1.0)
+            # the noise that matches the clipped x0_hat keeps x_prev on the same path
+            predicted_noise = ((x_t - ops.cast(ops.sqrt(alpha_bar), dtype) * x0_hat)
+                               / ops.cast(ops.sqrt(1.0 - alpha_bar), dtype))
 
-        if sampler == "ddpm":
-            x0_coefficient = ops.sqrt(alpha_bar_prev) * beta / (1.0 - alpha_bar)
-            xt_coefficient = ops.sqrt(alpha) * (1.0 - alpha_bar_prev) / (1.0 - alpha_bar)
-            mean = f(x0_coefficient) * x0_hat + f(xt_coefficient) * x_t
-            std = ops.sqrt(posterior_variance)
-        else:
-            if self.clip_denoised:
-                # the noise that matches the clipped x0_hat keeps x_prev on the same path
-                predicted_noise = (
-                    (x_t - f(ops.sqrt(alpha_bar)) * x0_hat) / f(ops.sqrt(1.0 - alpha_bar)))
-            std = ops.cast(eta, "float64") * ops.sqrt(posterior_variance)
-            direction_coefficient = ops.sqrt(ops.maximum(1.0 - alpha_bar_prev - std**2, 0.0))
-            mean = f(ops.sqrt(alpha_bar_prev)) * x0_hat + f(direction_coefficient) * predicted_noise
-            if isinstance(eta, (int, float, np.number)) and eta == 0:
-                return mean  # deterministic: no noise needed
-        if noise is None:
-            if isinstance(prev_t, (int, np.integer)) and prev_t < 0:
-                return mean  # the last step adds no noise
-            raise ValueError(
-                f"the {sampler} step with eta={eta} is stochastic: pass noise=standard normal "
-                "shaped like x_t"
-            )
-        return mean + f(std) * ops.cast(noise, dtype)
+        # 3. sigma_t(eta) of formula (16)
+        variance = (1.0 - alpha_bar_prev) / (1.0 - alpha_bar) * (1.0 - alpha_bar / alpha_bar_prev)
+        std = ops.cast(eta, "float64") * ops.sqrt(variance)
+
+        # 4. "direction pointing to x_t" of formula (12)
+        direction_coefficient = ops.sqrt(ops.maximum(1.0 - alpha_bar_prev - std**2, 0.0))
+        direction = ops.cast(direction_coefficient, dtype) * predicted_noise
+
+        # 5. x_prev without the "random noise" of formula (12), then with it
+        mean = ops.cast(ops.sqrt(alpha_bar_prev), dtype) * x0_hat + direction
+        return mean + ops.cast(std, dtype) * ops.cast(noise, dtype)
 
     # ---------------------------------------------------------------- helpers
+    def _predicted_x0(self, predicted_noise, alpha_bar, x_t):
+        """x0_hat = (x_t - sqrt(1 - abar_t) eps) / sqrt(abar_t), clipped to [-1, 1] if asked."""
+        dtype = x_t.dtype
+        x0_hat = ((x_t - ops.cast(ops.sqrt(1.0 - alpha_bar), dtype) * predicted_noise)
+                  / ops.cast(ops.sqrt(alpha_bar), dtype))
+        if self.clip_denoised:
+            x0_hat = ops.clip(x0_hat, -1.0, 1.0)
+        return x0_hat
+
     def _alpha_bar(self, t):
         """abar_t as a float64 scalar tensor, for t in [-1, T-1] (-1 gives 1, the clean image)."""
         table = ops.convert_to_tensor(self._alphas_cumprod_from_minus_one, dtype="float64")
