@@ -4,7 +4,7 @@ import time
 import keras
 
 from genai_kit.optim import optimizers as numpy_optimizers
-from genai_kit import tracing
+from genai_kit import tensorflow_messages
 from genai_kit.progress import progress_bar
 
 
@@ -27,7 +27,7 @@ def compare_optimizers(build_model, optimizers, train, test, epochs=5, batch_siz
         "test_loss": float, "seconds": float (training wall time)}.
     """
     results = {}
-    with tracing.models_built_per_trial():
+    with tensorflow_messages.models_built_per_trial():
         for name, optimizer in progress_bar(optimizers.items(), desc="optimizers",
                                             disable=not progress):
             results[name] = _train_one(name, optimizer, build_model, train, test, epochs,
