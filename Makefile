@@ -2,6 +2,7 @@
 #   make demo   installs the kit and runs the whole course in quick mode: executed notebooks
 #               and HTML pages with their figures land in build/
 #   make test   installs the kit and runs the unit tests and every notebook (quick mode)
+#   make test-without-avx512  the unit tests with the kernels of a CPU without AVX-512
 #   make test-min-versions  the unit tests on the lowest versions the kit claims
 # Set FULL=1 for the students' full-length runs: `make demo FULL=1`.
 
@@ -19,7 +20,7 @@ MIN_VENV ?= .venv-min
 # nbconvert's stream coalescing keeps what a progress bar last drew on each line
 COALESCE := --CoalesceStreamsPreprocessor.enabled=True
 
-.PHONY: install demo test test-min-versions benchmarks clean
+.PHONY: install demo test test-without-avx512 test-min-versions benchmarks clean
 
 install: $(BIN)/.installed
 
@@ -46,6 +47,11 @@ test: install
 		--nbmake-timeout=900 --overwrite -p no:cacheprovider
 	$(BIN)/jupyter nbconvert --to notebook --inplace $(COALESCE) --log-level=WARN $(EXECUTED)/*.ipynb
 	$(BIN)/python scripts/check_notebooks.py $(EXECUTED)/*.ipynb
+
+# the unit tests as a CPU without AVX-512 runs them (a laptop, Colab, most CI runners): oneDNN
+# capped at AVX2 picks that CPU's kernels, and the kit's "auto" precision stays float32
+test-without-avx512: install
+	ONEDNN_MAX_CPU_ISA=AVX2 GENAI_KIT_QUICK=1 $(BIN)/python -m pytest tests -p no:cacheprovider
 
 # the unit tests on the lowest versions of everything the kit claims to support: uv resolves
 # the lowest version of each direct requirement (its dependencies at their newest)
