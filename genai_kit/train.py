@@ -181,9 +181,7 @@ class RunBackup(keras.callbacks.BackupAndRestore):
             shutil.rmtree(self.out / BACKUP_FOLDER, ignore_errors=True)
             os.replace(folder, self.out / BACKUP_FOLDER)
         elif folder is None and problem is not None:
-            raise ValueError(f"the backup in {self.out / BACKUP_FOLDER} cannot be read "
-                             f"({problem}) and there is no earlier one: delete that folder "
-                             "to start the run over")
+            raise _unreadable_backup(self.out, problem)
         shutil.rmtree(self.out / INCOMING_BACKUP_FOLDER, ignore_errors=True)
         requested = [_learning_rate(optimizer) for optimizer in _optimizers(self.model)]
         super().on_train_begin(logs)
@@ -252,6 +250,12 @@ def usable_backup(out):
         except (OSError, ValueError, KeyError) as error:
             problem = problem or f"{type(error).__name__}: {str(error).splitlines()[0] if str(error) else ''}"
     return None, 0, problem
+
+
+def _unreadable_backup(out, problem):
+    return ValueError(f"the backup in {pathlib.Path(out) / BACKUP_FOLDER} cannot be read "
+                      f"({problem}) and there is no earlier one: delete that folder to start "
+                      "the run over")
 
 
 def completed_epochs(out):
@@ -413,6 +417,9 @@ def train_dcgan(
     """
     check_output_folder(out)
     check_run_settings(epochs, batch_size, learning_rate, beta_1, steps_per_epoch, num_samples)
+    backup_folder, finished, problem = usable_backup(out)
+    if backup_folder is None and problem is not None:
+        raise _unreadable_backup(out, problem)
     if isinstance(data_source, str):
         image_size = dcgan.IMAGE_SIZE if generator is None else generator.output_shape[1]
         dataset = data.image_dataset(data_source, image_size=image_size, batch_size=batch_size,
@@ -437,7 +444,6 @@ def train_dcgan(
         generator_optimizer=dcgan.default_optimizer(learning_rate, beta_1),
         discriminator_optimizer=dcgan.default_optimizer(learning_rate, beta_1),
     )
-    finished = completed_epochs(out)
     if finished:
         print(f"resuming the run in {out} after epoch {finished} of {epochs}")
     run_callbacks = dcgan_callbacks(out, num_samples=num_samples, seed=seed, show=show,
