@@ -34,3 +34,9 @@ from genai_kit.config import choose, quick_mode  # noqa: E402
 
 __version__ = "0.1.0"
 __all__ = ["config", "choose", "quick_mode", "__version__"]
+
+# every Keras class of the kit registers itself when its module is imported: importing the
+# model packages here lets keras.saving.load_model read any of the kit's .keras files (a
+# generator.keras, a diffusion model) after a plain `import genai_kit`
+from genai_kit import models  # noqa: E402,F401
+from genai_kit import diffusion  # noqa: E402,F401

@@ -10,7 +10,8 @@ import sys
 import genai_kit  # noqa: F401  (sets TensorFlow's defaults before it is imported)
 
 # errors that mean "the command was given something wrong", shown without a traceback
-USER_ERRORS = (ValueError, FileNotFoundError, NotADirectoryError, ConnectionError)
+USER_ERRORS = (ValueError, FileNotFoundError, NotADirectoryError, IsADirectoryError,
+               PermissionError, ConnectionError)
 
 
 def build_parser():

@@ -8,6 +8,7 @@
 Both work with every generative model of the kit through the sampling protocol of
 :mod:`genai_kit.sampling` (``latent_shape`` + ``generate(latents)``).
 """
+import os
 import pathlib
 
 import keras
@@ -115,7 +116,12 @@ class SampleGrid(keras.callbacks.Callback):
         self.grids[epoch] = grid
         if self.directory is not None:
             self.directory.mkdir(parents=True, exist_ok=True)
-            keras.utils.save_img(self.directory / f"epoch_{epoch:04d}.png", grid, scale=False)
+            # written under a temporary name, then renamed: an interruption leaves no
+            # half-written PNG behind
+            path = self.directory / f"epoch_{epoch:04d}.png"
+            temporary = path.with_name(f".{path.name}.incoming")
+            keras.utils.save_img(temporary, grid, file_format="png", scale=False)
+            os.replace(temporary, path)
         if self.log_dir is not None:
             self._write_tensorboard(grid, epoch)
         if self.show and _in_notebook():

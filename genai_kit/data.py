@@ -8,12 +8,18 @@ split 4,500 train / 500 test, and 64x64 colour digits made from them.
 Value ranges: MNIST images are float32 in [0, 1]; 64x64 colour images are float32 in
 [-1, 1], the range of a tanh generator.
 """
+import contextlib
 import functools
 import os
 import pathlib
 import shutil
 import socket
 import warnings
+
+try:
+    import fcntl
+except ImportError:  # Windows
+    fcntl = None
 
 import keras
 import numpy as np
@@ -178,7 +184,8 @@ def image_folder(path, image_size=64, batch_size=128, shuffle=True, seed=0):
         shuffle=shuffle, seed=seed, crop_to_aspect_ratio=True, verbose=False)
     # a file that opens but fails to decode (truncated) is dropped, not fatal
     dataset = dataset.ignore_errors()
-    return _to_training_batches(dataset.map(_scale_to_tanh_range), batch_size, shuffle, seed)
+    return _to_training_batches(dataset.map(_scale_to_tanh_range), batch_size, shuffle, seed,
+                                num_images=len(files) - len(unreadable))
 
 
 def tfds_images(name, split="train", image_size=64, batch_size=128, shuffle=True, seed=0):
@@ -220,7 +227,8 @@ def image_dataset(source, image_size=64, batch_size=128, shuffle=True, seed=0):
         _check_positive_int("batch_size", batch_size)
         images, _ = colour_digits("train", image_size=image_size, seed=seed)
         return _to_training_batches(tf.data.Dataset.from_tensor_slices(images),
-                                    batch_size, shuffle, seed, buffer_size=len(images))
+                                    batch_size, shuffle, seed, buffer_size=len(images),
+                                    num_images=len(images))
     if source in TFDS_IMAGE_DATASETS:
         return tfds_images(source, image_size=image_size, batch_size=batch_size,
                            shuffle=shuffle, seed=seed)
@@ -236,7 +244,13 @@ def _scale_to_tanh_range(image):
     return tf.cast(image, tf.float32) / 127.5 - 1.0
 
 
-def _to_training_batches(dataset, batch_size, shuffle, seed, buffer_size=10_000):
+def _to_training_batches(dataset, batch_size, shuffle, seed, buffer_size=10_000,
+                         num_images=None):
+    # full batches only (drop_remainder): fewer images than one batch would give 0 steps
+    if num_images is not None and num_images < batch_size:
+        raise ValueError(
+            f"batch_size {batch_size} is larger than the {num_images:,} images, so an epoch "
+            f"would have no full batch to train on: use a batch size of at most {num_images:,}")
     if shuffle:
         dataset = dataset.shuffle(buffer_size, seed=seed, reshuffle_each_iteration=True)
     return dataset.batch(batch_size, drop_remainder=True).prefetch(tf.data.AUTOTUNE)
@@ -276,7 +290,14 @@ def _tfds_is_prepared(name):
 
 
 def _tfds_load(name, **load_arguments):
-    """``tfds.load`` that fails in about a second offline and cleans up after a failure."""
+    """``tfds.load`` that fails in about a second offline and cleans up after a failure.
+
+    A failed load deletes only what it wrote: the work-in-progress folders and files
+    (tfds names them ``*incomplete*`` and ``*.tmp*``) that appeared during this call. While
+    it runs it holds a lock on the tfds folder, so that another kernel loading through the
+    kit waits instead of writing there at the same time; finished datasets and downloads,
+    whoever wrote them, are never deleted.
+    """
     import tensorflow_datasets as tfds
 
     if not _tfds_is_prepared(name) and not network_available():
@@ -285,14 +306,51 @@ def _tfds_load(name, **load_arguments):
             "there is none: connect, or use the kit's offline data (source='bundled' for MNIST, "
             "'colour_digits' for 64x64 images)")
     data_dir = _tfds_data_dir()
-    paths_before = _tfds_paths(data_dir, name)
-    try:
-        return tfds.load(name, **load_arguments)
-    except BaseException:
-        # a download cut short leaves *.incomplete* folders that later loads trip over
-        for leftover in _tfds_paths(data_dir, name) - paths_before:
-            shutil.rmtree(leftover, ignore_errors=True)
-        raise
+    with _tfds_lock(data_dir):
+        paths_before = _tfds_paths(data_dir, name)
+        try:
+            return tfds.load(name, **load_arguments)
+        except BaseException:
+            # a download cut short leaves *.incomplete* folders that later loads trip over
+            for leftover in _tfds_paths(data_dir, name) - paths_before:
+                if _is_tfds_work_in_progress(leftover):
+                    _remove(leftover)
+            raise
+
+
+def _is_tfds_work_in_progress(path):
+    """True for the names tfds writes to before renaming: "<version>.incomplete<id>",
+    "incomplete.<id>_<version>", "<download>.tmp.<id>"."""
+    return "incomplete" in path.name or ".tmp" in path.name
+
+
+def _remove(path):
+    if path.is_dir() and not path.is_symlink():
+        shutil.rmtree(path, ignore_errors=True)
+    else:
+        path.unlink(missing_ok=True)
+
+
+@contextlib.contextmanager
+def _tfds_lock(data_dir):
+    """Holds an exclusive lock on ``data_dir/.genai_kit_tfds.lock`` (other kernels wait)."""
+    data_dir.mkdir(parents=True, exist_ok=True)
+    with open(data_dir / ".genai_kit_tfds.lock", "a") as lock_file:
+        if fcntl is None:  # Windows: no lock, the clean-up still deletes only tfds' temporaries
+            yield
+            return
+        try:
+            fcntl.flock(lock_file, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            print(f"genai_kit: waiting for another kernel's tensorflow-datasets load in {data_dir}")
+            fcntl.flock(lock_file, fcntl.LOCK_EX)
+        except OSError:  # a file system without locks (some network drives)
+            yield
+            return
+        try:
+            yield
+        finally:
+            fcntl.flock(lock_file, fcntl.LOCK_UN)
 
 
 def _load_tfds_arrays(name, split):

@@ -3,6 +3,7 @@ import os
 import pathlib
 import subprocess
 import sys
+import threading
 import time
 
 import numpy as np
@@ -94,6 +95,51 @@ def test_a_failed_tfds_download_leaves_no_half_written_folders(tmp_path, monkeyp
         data._tfds_load("mnist", split="test")
     assert list((tmp_path / "mnist").iterdir()) == []
     assert list((tmp_path / "downloads").iterdir()) == []
+
+
+def test_a_failed_tfds_load_deletes_only_what_it_wrote(tmp_path, monkeypatch):
+    import tensorflow_datasets as tfds
+
+    monkeypatch.setenv("TFDS_DATA_DIR", str(tmp_path))
+    monkeypatch.setattr(data, "network_available", lambda *args, **kwargs: True)
+    # already there before the call: another kernel's finished data and its download
+    (tmp_path / "mnist" / "3.0.1").mkdir(parents=True)
+    (tmp_path / "mnist" / "3.0.1" / "dataset_info.json").write_text("{}")
+    (tmp_path / "downloads").mkdir()
+    (tmp_path / "downloads" / "other_kernel.zip").write_text("done")
+    first_load_running = threading.Event()
+    second_load_done = threading.Event()
+
+    def fake_load(name, split, **kwargs):
+        if split == "train":  # this call: writes its temporaries, then fails
+            (tmp_path / "mnist" / "incomplete.abc_3.0.1").mkdir()
+            (tmp_path / "downloads" / "mnist.zip.tmp.abc").write_text("half")
+            first_load_running.set()
+            # meanwhile another process, outside the kit, finishes a download...
+            (tmp_path / "downloads" / "concurrent.zip").write_text("done")
+            # ...and another kernel starts a kit load, which must wait for this one
+            assert not second_load_done.wait(timeout=1.0)
+            raise ConnectionResetError("the download was cut short")
+        (tmp_path / "mnist" / "3.0.2").mkdir()  # another kernel's load, after ours
+        return "dataset"
+
+    monkeypatch.setattr(tfds, "load", fake_load)
+    results = {}
+
+    def other_kernel():
+        first_load_running.wait(timeout=30)
+        results["other"] = data._tfds_load("mnist", split="test")
+        second_load_done.set()
+
+    thread = threading.Thread(target=other_kernel)
+    thread.start()
+    with pytest.raises(ConnectionResetError):
+        data._tfds_load("mnist", split="train")
+    thread.join(timeout=30)
+    assert results == {"other": "dataset"}
+    assert sorted(path.name for path in (tmp_path / "mnist").iterdir()) == ["3.0.1", "3.0.2"]
+    assert sorted(path.name for path in (tmp_path / "downloads").iterdir()) == [
+        "concurrent.zip", "other_kernel.zip"]
 
 
 def test_mnist_dataset_batches_shuffles_reproducibly_and_limits():
@@ -226,3 +272,13 @@ def test_importing_the_kit_sets_tensorflow_defaults_without_overriding_the_user(
     chosen = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                             env=dict(os.environ, TF_ENABLE_ONEDNN_OPTS="0"))
     assert default.stdout.strip() == "1" and chosen.stdout.strip() == "0"
+
+
+def test_a_batch_larger_than_the_images_is_refused_instead_of_giving_empty_epochs(tmp_path):
+    with pytest.raises(ValueError, match="at most 4,500"):
+        data.image_dataset("colour_digits", batch_size=5000)
+    for index in range(3):
+        Image.fromarray(np.zeros((8, 8, 3), np.uint8)).save(tmp_path / f"image_{index}.png")
+    with pytest.raises(ValueError, match="at most 3"):
+        data.image_folder(tmp_path, batch_size=4)
+    assert len(list(data.image_folder(tmp_path, batch_size=3))) == 1

@@ -1,6 +1,7 @@
 """``python -m genai_kit train dcgan``: what a run writes, resuming after an interruption, errors."""
 import csv
 import inspect
+import os
 import pathlib
 import subprocess
 import sys
@@ -158,3 +159,98 @@ def test_train_dcgan_trains_the_networks_it_is_given_and_names_its_callbacks(tmp
     assert len(run.callbacks.sample_grid.grids) == 2  # the untrained generator and epoch 0
     assert isinstance(run.callbacks.backup, keras.callbacks.BackupAndRestore)
     assert list(run.callbacks)[0] is run.callbacks.backup  # restores before the others run
+
+
+def run_in_process(capsys, *arguments):
+    """``python -m genai_kit`` in this process: (exit status, stderr lines)."""
+    with pytest.raises(SystemExit) as exit_info:
+        command_line.main(list(arguments))
+    return exit_info.value.code, capsys.readouterr().err.strip().splitlines()
+
+
+@pytest.fixture
+def no_data_loading(monkeypatch):
+    """Fails the test if the command gets as far as loading data or building networks."""
+    def refuse(*args, **kwargs):
+        raise AssertionError("the command loaded data before checking its options")
+
+    monkeypatch.setattr(train.data, "image_dataset", refuse)
+    monkeypatch.setattr(train.dcgan, "build_dcgan_generator", refuse)
+
+
+@pytest.mark.parametrize("option, value, message", [
+    ("--steps-per-epoch", "0", "steps_per_epoch must be a whole number >= 1"),
+    ("--steps-per-epoch", "-3", "steps_per_epoch must be a whole number >= 1"),
+    ("--epochs", "0", "epochs must be a whole number >= 1"),
+    ("--epochs", "-1", "epochs must be a whole number >= 1"),
+    ("--learning-rate", "-1", "learning_rate must be a number > 0"),
+    ("--learning-rate", "nan", "learning_rate must be a number > 0"),
+    ("--beta-1", "1.5", "beta_1 must be in [0, 1)"),
+    ("--num-samples", "0", "num_samples must be a whole number >= 1"),
+])
+def test_numeric_options_that_would_train_nothing_or_forever_exit_2_in_one_line(
+        tmp_path, capsys, no_data_loading, option, value, message):
+    status, errors = run_in_process(capsys, "train", "dcgan", "--data", "colour_digits",
+                                    "--out", str(tmp_path / "run"), option, value)
+    assert status == 2
+    assert len(errors) == 1 and message in errors[0], errors
+
+
+def test_a_batch_larger_than_the_data_exits_2_instead_of_training_empty_epochs(tmp_path, capsys):
+    status, errors = run_in_process(capsys, "train", "dcgan", "--data", "colour_digits",
+                                    "--batch-size", "5000", "--out", str(tmp_path / "run"))
+    assert status == 2
+    assert len(errors) == 1 and "at most 4,500" in errors[0], errors
+    assert not (tmp_path / "run" / "history.csv").exists()
+
+
+@pytest.mark.parametrize("problem", ["out is a file", "history.csv is a folder",
+                                     "samples is a file", "out is not writable"])
+def test_output_folder_problems_exit_2_in_one_line_before_loading_data(
+        tmp_path, capsys, monkeypatch, no_data_loading, problem):
+    out = tmp_path / "run"
+    if problem == "out is a file":
+        out.write_text("notes")
+        expected = "is a file: pass a folder for --out"
+    elif problem == "history.csv is a folder":
+        (out / "history.csv").mkdir(parents=True)
+        expected = "history.csv is a folder"
+    elif problem == "samples is a file":
+        out.mkdir()
+        (out / "samples").write_text("notes")
+        expected = "samples is a file"
+    else:
+        # root writes into read-only folders, so the refusal of the file system is simulated
+        def read_only(*args, **kwargs):
+            raise PermissionError(13, "Permission denied")
+
+        monkeypatch.setattr(train.tempfile, "TemporaryFile", read_only)
+        expected = "cannot write into"
+    status, errors = run_in_process(capsys, "train", "dcgan", "--data", "colour_digits",
+                                    "--out", str(out))
+    assert status == 2
+    assert len(errors) == 1 and expected in errors[0], errors
+
+
+@pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() == 0,
+                    reason="root can write into a read-only folder")
+def test_a_read_only_output_folder_exits_2(tmp_path, capsys, no_data_loading):
+    out = tmp_path / "run"
+    out.mkdir()
+    out.chmod(0o555)
+    try:
+        status, errors = run_in_process(capsys, "train", "dcgan", "--data", "colour_digits",
+                                        "--out", str(out))
+    finally:
+        out.chmod(0o755)
+    assert status == 2 and len(errors) == 1 and "cannot write into" in errors[0]
+
+
+def test_a_bad_option_exits_2_with_one_line_from_the_command_line(tmp_path):
+    # the same check, through a real process: no traceback, one line on stderr
+    result = run_command("train", "dcgan", "--data", "colour_digits", "--epochs", "0",
+                         "--out", str(tmp_path / "run"))
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr and "done" not in result.stdout
+    assert [line for line in result.stderr.splitlines() if line.strip()] == [
+        "error: epochs must be a whole number >= 1, got 0"]
