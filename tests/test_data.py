@@ -65,7 +65,9 @@ def test_auto_source_falls_back_to_bundled_within_seconds_offline(tmp_path):
     lines = result.stdout.strip().splitlines()
     assert "bundled" in lines[0]
     count, seconds = lines[-1].split()
-    assert int(count) == 500 and float(seconds) < 3.0
+    # not a speed target: a blind tfds download would retry for about 200 s, and 30 s tells
+    # the two apart even on a loaded machine
+    assert int(count) == 500 and float(seconds) < 30.0
     assert list(tmp_path.iterdir()) == []  # nothing half-written left behind
 
 
@@ -75,7 +77,7 @@ def test_explicit_tfds_source_offline_raises_a_clear_error_fast(tmp_path, monkey
     start = time.time()
     with pytest.raises(ConnectionError, match="bundled"):
         data._load_tfds_arrays("mnist", "test")
-    assert time.time() - start < 2.0
+    assert time.time() - start < 30.0  # not a speed target: a blind download retries ~200 s
     assert list(tmp_path.iterdir()) == []
 
 
