@@ -152,7 +152,9 @@ def _check_values(images, value_range):
     smallest, largest = float(images.min()), float(images.max())
     if low - tolerance <= smallest and largest <= high + tolerance:
         return
-    if largest > 1.5 and high <= 1.0:
+    if largest > 1.5 and high <= 1.0 and low < 0.0:
+        hint = f": 0-255 pixels? rescale them with images / 127.5 - 1 for [{low:g}, {high:g}]"
+    elif largest > 1.5 and high <= 1.0:
         hint = ": 0-255 pixels? divide by 255"
     elif smallest < 0.0 <= low:
         hint = ": a tanh output? pass the range they are in, value_range=(-1, 1)"
