@@ -4,7 +4,9 @@ The kit's models and metrics take images as arrays ``(n, H, W, C)`` of floats in
 ``value_range``: ``(0, 1)`` for sigmoid decoders and MNIST, ``(-1, 1)`` for tanh generators
 and the diffusion model's inside. Every function that accepts images checks them once with
 :func:`check_images`, and every conversion to ``[0, 1]`` (for plots, PNGs, metrics and the
-sampling protocol) goes through :func:`to_unit_range`.
+sampling protocol) goes through :func:`to_unit_range`. Training sets are checked twice by the
+models' ``fit``: the first batch in Python with :func:`check_images` (and
+:func:`check_uses_range`), every batch in the input pipeline with :func:`graph_check_images`.
 """
 import math
 

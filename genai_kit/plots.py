@@ -58,6 +58,7 @@ def show_images(images, value_range=(0, 1), ncols=8, titles=None, title=None):
         axis.imshow(grid, interpolation="nearest")
         axis.axis("off")
     else:
+        ncols = checks.integer("ncols", ncols, minimum=1, hint=": images per row, e.g. 8")
         count = len(images)
         if len(titles) != count:
             raise ValueError(f"got {len(titles)} titles for {count} images: pass one per image")

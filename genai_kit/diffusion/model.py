@@ -24,6 +24,8 @@ from genai_kit.models import seed_state
 from genai_kit.progress import progress_bar
 
 CLASS_EMBEDDING_LAYER = "class_embedding"
+NEEDS_LABELS = ("a conditional model trains on (images, labels) batches: use "
+                "mnist_dataset(..., with_labels=True), or fit(images, labels)")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -114,9 +116,8 @@ class DiffusionModel(seed_state.SavesSeedState, keras.Model):
             hint=": the probability of dropping a label to the null class, 0.1 is usual")
         self.value_range = pixels.check_value_range(value_range)
         self.sampler = sampler
-        self.num_sampling_steps = checks.integer(
-            "num_sampling_steps", num_sampling_steps, minimum=1,
-            maximum=self.schedule.num_timesteps)
+        self.num_sampling_steps = checks.integer("num_sampling_steps", num_sampling_steps,
+                                                 minimum=1, hint=": 50 is usual for DDIM")
         self.seed = seed
         self.image_shape = tuple(int(size) for size in network.inputs[0].shape[1:])
         self.num_classes = None
@@ -225,8 +226,7 @@ class DiffusionModel(seed_state.SavesSeedState, keras.Model):
         inputs = [noisy_images, timesteps]
         if self.conditional:
             if y is None:
-                raise ValueError("a conditional model trains on (images, labels) batches: "
-                                 "use mnist_dataset(..., with_labels=True)")
+                raise ValueError(NEEDS_LABELS)
             keep = keras.random.uniform((batch_size,), seed=self.seed_generator) >= self.class_dropout
             inputs.append(ops.where(keep, ops.cast(y, "int32"), self.null_class))
         # 4. gradient step on || eps - eps_theta(x_t, t) ||^2
@@ -472,8 +472,7 @@ class DiffusionModel(seed_state.SavesSeedState, keras.Model):
                                 hint=", or pass value_range=(0, 1) to DiffusionModel")
         if self.conditional:
             if labels is None:
-                raise ValueError("a conditional model trains on (images, labels) batches: "
-                                 "use mnist_dataset(..., with_labels=True)")
+                raise ValueError(NEEDS_LABELS)
             labels = check_class_labels(labels, self.num_classes)
             if len(labels) != len(images):
                 raise ValueError(f"got {len(labels)} labels for {len(images)} images: pass "

@@ -104,17 +104,17 @@ class EncoderDecoderModel(keras.Model):
         return pixels.check_images(images, self.image_shape, pixels.UNIT_RANGE)
 
     def fit(self, x=None, y=None, *args, **kwargs):
-        """``keras.Model.fit``, after checking the images (see :meth:`checked_data`)."""
-        x = self.checked_data(x, y)
+        """``keras.Model.fit``, after checking the images (see ``_checked_data``)."""
+        x = self._checked_data(x, y)
         with checks.bad_batches_as_value_errors():
             return super().fit(x, y, *args, **kwargs)
 
     def evaluate(self, x=None, y=None, *args, **kwargs):
-        x = self.checked_data(x, y)
+        x = self._checked_data(x, y)
         with checks.bad_batches_as_value_errors():
             return super().evaluate(x, y, *args, **kwargs)
 
-    def checked_data(self, x, y=None):
+    def _checked_data(self, x, y=None):
         """The images given to fit/evaluate, checked: (n, H, W, C) in [0, 1], finite.
 
         An array is checked whole; a tf.data.Dataset's first batch now, and every batch in
