@@ -203,7 +203,6 @@ def default_optimizer(learning_rate=LEARNING_RATE, beta_1=BETA_1):
     return keras.optimizers.Adam(learning_rate=learning_rate, beta_1=beta_1)
 
 
-@keras.saving.register_keras_serializable(package="genai_kit")
 @contextlib.contextmanager
 def _remapper_off():
     """Grappler's remapper is off for graphs optimized inside the block, on again after it."""
@@ -215,6 +214,7 @@ def _remapper_off():
         tf.config.optimizer.set_experimental_options({"remapping": before})
 
 
+@keras.saving.register_keras_serializable(package="genai_kit")
 class DCGAN(seed_state.SavesSeedState, keras.Model):
     """The generator and the discriminator trained against each other.
 
