@@ -55,7 +55,7 @@ test-min-versions:
 	$(MIN_VENV)/bin/python -m uv pip install --quiet --python $(MIN_VENV)/bin/python \
 		--resolution lowest-direct -r $(REQUIREMENTS) -e .
 	$(MIN_VENV)/bin/python -m pip list --format=freeze | grep -iE \
-		'^(tensorflow-cpu|tensorflow|keras|numpy|scipy|matplotlib|pillow|tqdm|keras-tuner|tensorflow-datasets|tensorboard|pytest)=='
+		'^(tensorflow[-_]cpu|tensorflow|keras|numpy|scipy|matplotlib|pillow|tqdm|keras[-_]tuner|tensorflow[-_]datasets|tensorboard|protobuf|pytest)=='
 	GENAI_KIT_QUICK=1 $(MIN_VENV)/bin/python -m pytest tests -p no:cacheprovider
 
 benchmarks: install

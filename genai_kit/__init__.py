@@ -20,38 +20,11 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 
 def _import_tensorflow_quietly():
-    """Imports TensorFlow with the C-level stderr (file descriptor 2) sent to /dev/null."""
-    saved_stderr = os.dup(2)
-    devnull = os.open(os.devnull, os.O_WRONLY)
-    try:
-        os.dup2(devnull, 2)
-        import tensorflow
-        _use_up_the_onednn_data_type_notice(tensorflow)
-    finally:
-        os.dup2(saved_stderr, 2)
-        os.close(saved_stderr)
-        os.close(devnull)
+    """Imports TensorFlow with the C-level stderr sent to /dev/null (an error still raises)."""
+    from genai_kit.tensorflow_messages import stderr_silenced
 
-
-def _use_up_the_onednn_data_type_notice(tensorflow):
-    """Prints oneDNN's one-time data-type notice now, while stderr is silenced.
-
-    With oneDNN on, the first graph op whose data type oneDNN cannot compute on this CPU
-    prints, once per process, an error-level line such as "oneDNN supports DT_INT32 only on
-    platforms with AVX-512. Falling back to the default Eigen-based implementation". It is
-    harmless (Eigen's kernels are the ones TensorFlow runs without oneDNN), but the
-    diffusion notebook would show it in red on CPUs without AVX-512. The notice has one
-    flag for all data types, so a float16 product, which oneDNN leaves to Eigen on CPUs
-    without AVX512-FP16, prints it here instead; on other CPUs there is nothing to print.
-    """
-    if os.environ.get("TF_ENABLE_ONEDNN_OPTS", "").strip() == "0":
-        return
-
-    @tensorflow.function
-    def half_precision_product(values):
-        return tensorflow.matmul(values, values)
-
-    half_precision_product(tensorflow.ones((1, 1), tensorflow.float16))
+    with stderr_silenced():
+        import tensorflow  # noqa: F401
 
 
 _import_tensorflow_quietly()

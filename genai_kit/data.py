@@ -232,7 +232,8 @@ def image_dataset(source, image_size=64, batch_size=128, shuffle=True, seed=0):
 
 
 def _scale_to_tanh_range(image):
-    return image / 127.5 - 1.0
+    # some Keras releases load images as uint8, later ones as float32
+    return tf.cast(image, tf.float32) / 127.5 - 1.0
 
 
 def _to_training_batches(dataset, batch_size, shuffle, seed, buffer_size=10_000):

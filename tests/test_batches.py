@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 
 from genai_kit import batches
+from tolerances import assert_rounding_close, network_roundings
 
 
 def test_batches_give_the_same_rows_as_one_call_in_order():
@@ -14,8 +15,9 @@ def test_batches_give_the_same_rows_as_one_call_in_order():
     whole = [keras.ops.convert_to_numpy(output) for output in model(rows)]
     batched = batches.predict_in_batches(model, rows, batch_size=3)
     assert [part.shape for part in batched] == [(10, 2), (10, 1)]
+    # batches of 3 against one batch of 10: the CPU may pick other kernels for each size
     for expected, result in zip(whole, batched):
-        np.testing.assert_allclose(result, expected, atol=1e-6)
+        assert_rounding_close(result, expected, roundings=network_roundings(model))
 
 
 def test_model_runs_in_inference_mode():

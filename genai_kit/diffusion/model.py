@@ -18,7 +18,7 @@ import numpy as np
 import tensorflow as tf
 from keras import ops
 
-from genai_kit import checks, latent, pixels
+from genai_kit import checks, latent, pixels, tensorflow_messages
 from genai_kit.diffusion.schedule import SAMPLERS, NoiseSchedule
 from genai_kit.models import seed_state
 from genai_kit.progress import progress_bar
@@ -99,6 +99,8 @@ class DiffusionModel(seed_state.SavesSeedState, keras.Model):
                  value_range=(0, 1), sampler="ddim", num_sampling_steps=50, seed=None,
                  **kwargs):
         super().__init__(**kwargs)
+        # its integer timesteps would print oneDNN's data-type notice on CPUs without AVX-512
+        tensorflow_messages.use_up_onednn_data_type_notice()
         if sampler not in SAMPLERS:
             raise ValueError(f"sampler must be one of {SAMPLERS}, got {sampler!r}")
         if len(network.inputs) not in (2, 3):

@@ -35,7 +35,8 @@ class FusedBatchNormalization(keras.layers.BatchNormalization):
             and len(inputs.shape) == 4
             and self.axis in (-1, 3)
             and not self.synchronized
-            and not self.renorm
+            # Keras added batch renormalization in 3.14; earlier layers have no such attribute
+            and not getattr(self, "renorm", False)
             and keras.backend.standardize_dtype(inputs.dtype) in _FUSED_DTYPES
         )
 

@@ -4,6 +4,7 @@ import time
 import keras
 
 from genai_kit.optim import optimizers as numpy_optimizers
+from genai_kit import tensorflow_messages
 from genai_kit.progress import progress_bar
 
 
@@ -26,21 +27,28 @@ def compare_optimizers(build_model, optimizers, train, test, epochs=5, batch_siz
         "test_loss": float, "seconds": float (training wall time)}.
     """
     results = {}
-    for name, optimizer in progress_bar(optimizers.items(), desc="optimizers",
-                                        disable=not progress):
-        make_optimizer = optimizer.to_keras if isinstance(
-            optimizer, numpy_optimizers.Optimizer) else optimizer
-        if not callable(make_optimizer):
-            raise ValueError(f"optimizers[{name!r}] must be a genai_kit.optim optimizer or a "
-                             "callable returning a fresh keras optimizer, e.g. "
-                             "lambda: keras.optimizers.Adam(1e-3)")
-        keras.utils.set_random_seed(seed)
-        model = build_model()
-        model.compile(optimizer=make_optimizer(), loss=model.loss)
-        start = time.perf_counter()
-        history = model.fit(train[0], train[-1], validation_data=(test[0], test[-1]),
-                            epochs=epochs, batch_size=batch_size, verbose=0)
-        seconds = time.perf_counter() - start
-        results[name] = {"history": history.history, "test_loss": history.history["val_loss"][-1],
-                         "seconds": seconds}
+    with tensorflow_messages.models_built_per_trial():
+        for name, optimizer in progress_bar(optimizers.items(), desc="optimizers",
+                                            disable=not progress):
+            results[name] = _train_one(name, optimizer, build_model, train, test, epochs,
+                                       batch_size, seed)
     return results
+
+
+def _train_one(name, optimizer, build_model, train, test, epochs, batch_size, seed):
+    """Trains a fresh model with ``optimizer``: its history, test loss and training time."""
+    make_optimizer = optimizer.to_keras if isinstance(
+        optimizer, numpy_optimizers.Optimizer) else optimizer
+    if not callable(make_optimizer):
+        raise ValueError(f"optimizers[{name!r}] must be a genai_kit.optim optimizer or a "
+                         "callable returning a fresh keras optimizer, e.g. "
+                         "lambda: keras.optimizers.Adam(1e-3)")
+    keras.utils.set_random_seed(seed)
+    model = build_model()
+    model.compile(optimizer=make_optimizer(), loss=model.loss)
+    start = time.perf_counter()
+    history = model.fit(train[0], train[-1], validation_data=(test[0], test[-1]),
+                        epochs=epochs, batch_size=batch_size, verbose=0)
+    seconds = time.perf_counter() - start
+    return {"history": history.history, "test_loss": history.history["val_loss"][-1],
+            "seconds": seconds}

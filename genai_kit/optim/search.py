@@ -26,6 +26,7 @@ import time
 import keras
 import numpy as np
 
+from genai_kit import tensorflow_messages
 from genai_kit.progress import progress_bar
 
 TUNERS = ("grid", "random", "hyperband")
@@ -175,9 +176,10 @@ def cross_validate(objective, params, data, num_folds=3, seed=0):
 
 def _run_search(method, configurations, objective, data, num_folds, seed, progress):
     start = time.perf_counter()
-    trials = [cross_validate(objective, params, data, num_folds, seed)
-              for params in progress_bar(configurations, desc=f"{method} search",
-                                         disable=not progress)]
+    with tensorflow_messages.models_built_per_trial():
+        trials = [cross_validate(objective, params, data, num_folds, seed)
+                  for params in progress_bar(configurations, desc=f"{method} search",
+                                             disable=not progress)]
     trials.sort(key=lambda trial: np.nan_to_num(trial["mean_loss"], nan=np.inf))
     return SearchResult(trials, time.perf_counter() - start, method)
 
@@ -281,8 +283,9 @@ def keras_tuner_search(build_model, space, train, validation, tuner="random", ma
         tuner_class = keras_tuner.GridSearch if tuner == "grid" else keras_tuner.RandomSearch
         search = tuner_class(build, max_trials=max_trials, **settings)
     start = time.perf_counter()
-    search.search(train[0], train[-1], validation_data=(validation[0], validation[-1]),
-                  epochs=epochs, batch_size=batch_size, verbose=1 if progress else 0)
+    with tensorflow_messages.models_built_per_trial():
+        search.search(train[0], train[-1], validation_data=(validation[0], validation[-1]),
+                      epochs=epochs, batch_size=batch_size, verbose=1 if progress else 0)
     seconds = time.perf_counter() - start
     # Hyperband adds its own bookkeeping ("tuner/epochs", ...) to the values: keep the space's
     trials = [{"params": {name: trial.hyperparameters.values[name] for name in space},
