@@ -10,6 +10,7 @@ no dropout) and nothing to trace; the batches keep memory bounded for large n.
 import keras
 import numpy as np
 
+from genai_kit import checks
 from genai_kit.progress import progress_bar
 
 
@@ -26,9 +27,8 @@ def map_in_batches(function, inputs, batch_size=256, progress=False, description
     Returns:
         the output structure of ``function`` with numpy arrays of n rows.
     """
-    batch_size = int(batch_size)
-    if batch_size < 1:
-        raise ValueError(f"batch_size must be a positive int, got {batch_size}")
+    batch_size = checks.integer("batch_size", batch_size, minimum=1,
+                                hint=": a positive number of inputs per call, e.g. 256")
     if len(inputs) == 0:
         raise ValueError("got 0 inputs: pass at least one image or latent")
     starts = range(0, len(inputs), batch_size)

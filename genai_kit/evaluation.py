@@ -13,7 +13,7 @@ import collections
 
 import numpy as np
 
-from genai_kit import features, metrics, sampling
+from genai_kit import checks, features, metrics, sampling
 from genai_kit.progress import progress_bar
 
 METRICS = ("is", "fid", "kid", "precision_recall")
@@ -85,7 +85,8 @@ def evaluate(samples, real, extractor="mnist", num_samples=None, value_range=(0,
     if hasattr(samples, "shape") and not sampling.is_generator(samples):
         images, images_range = samples, value_range
     else:
-        count = len(real.features) if num_samples is None else int(num_samples)
+        count = len(real.features) if num_samples is None else checks.integer(
+            "num_samples", num_samples, minimum=1, hint=": images to generate, e.g. 1000")
         images = sampling.generate_images(samples, count, seed=seed, value_range=value_range)
         images_range = (0, 1)  # generate() returns [0, 1]
     bar.update()

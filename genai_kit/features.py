@@ -18,7 +18,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from genai_kit import batches, pixels
+from genai_kit import batches, checks, pixels
 from genai_kit.models import mnist_classifier
 
 MNIST_SIZE = 28
@@ -72,7 +72,8 @@ class MnistFeatures:
     def __init__(self, weights_path=None, batch_size=1000):
         classifier = mnist_classifier.load_mnist_classifier(weights_path)
         self.model = mnist_classifier.feature_and_probability_model(classifier)
-        self.batch_size = int(batch_size)
+        self.batch_size = checks.integer("batch_size", batch_size, minimum=1,
+                                         hint=": images per forward pass")
 
     def __call__(self, images, value_range=(0, 1), progress=False):
         digits = to_mnist_digits(images, value_range)
@@ -109,7 +110,8 @@ class InceptionFeatures:
         network = keras.applications.InceptionV3(include_top=True, weights=weights)
         self.model = keras.Model(network.input,
                                  [network.get_layer("avg_pool").output, network.output])
-        self.batch_size = int(batch_size)
+        self.batch_size = checks.integer("batch_size", batch_size, minimum=1,
+                                         hint=": images per forward pass")
 
     @staticmethod
     def preprocess(images):

@@ -15,6 +15,8 @@ generator saw no training codes; the spherical path (slerp) stays near the spher
 """
 import numpy as np
 
+from genai_kit import checks
+
 METHODS = ("linear", "spherical")
 # below this angle (radians) between the endpoints slerp and lerp agree; lerp avoids 0 / 0
 PARALLEL_ANGLE = 1e-4
@@ -31,9 +33,10 @@ def latent_shape_of(generator_or_shape):
         tuple of ints, without the batch axis.
     """
     if isinstance(generator_or_shape, (tuple, list)):
-        return tuple(int(size) for size in generator_or_shape)
-    if isinstance(generator_or_shape, (int, np.integer)):
-        return (int(generator_or_shape),)
+        return tuple(checks.integer("each size of latent_shape", size, minimum=1)
+                     for size in generator_or_shape)
+    if isinstance(generator_or_shape, (int, float, np.integer, np.floating)):
+        return (checks.integer("latent_dim", generator_or_shape, minimum=1),)
     if hasattr(generator_or_shape, "latent_shape"):
         return tuple(generator_or_shape.latent_shape)
     input_shape = getattr(generator_or_shape, "input_shape", None)
@@ -59,8 +62,10 @@ def latent_batch(generator_or_shape, num_samples, seed=0):
         numpy float32 (n, *latent_shape).
     """
     shape = latent_shape_of(generator_or_shape)
+    num_samples = checks.integer("num_samples", num_samples, minimum=1,
+                                 hint=": draw at least one sample")
     rng = np.random.default_rng(seed)
-    return rng.standard_normal((int(num_samples),) + shape).astype(np.float32)
+    return rng.standard_normal((num_samples,) + shape).astype(np.float32)
 
 
 def check_latents(latents, latent_shape):
@@ -72,22 +77,24 @@ def check_latents(latents, latent_shape):
     Returns:
         numpy float32 (n, *latent_shape).
     Raises:
-        ValueError: any other shape, with how to draw the right one.
+        ValueError: any other shape, a wrong dtype, or NaN or inf, with how to fix it.
     """
-    latents = np.asarray(latents, dtype=np.float32)
+    latents = checks.float_array("latents", latents)
     if latents.shape[1:] != tuple(latent_shape):
         raise ValueError(
             f"expected latents of shape (n, {', '.join(map(str, latent_shape))}), "
             f"got {latents.shape}: draw them with latent.latent_batch(generator, n)"
         )
+    checks.check_finite("latents", latents, ": draw them with latent.latent_batch(generator, "
+                        "n), or find where the NaN came from (an encoder fed NaN images?)")
     return latents
 
 
 def interpolation_weights(num_steps):
     """The path's positions t: num_steps values from 0 to 1 inclusive, numpy float32 (num_steps,)."""
-    if int(num_steps) < 2:
-        raise ValueError(f"num_steps must be >= 2 (the two endpoints), got {num_steps}")
-    return np.linspace(0.0, 1.0, int(num_steps), dtype=np.float32)
+    num_steps = checks.integer("num_steps", num_steps, minimum=2,
+                               hint=": the path needs its two endpoints")
+    return np.linspace(0.0, 1.0, num_steps, dtype=np.float32)
 
 
 def linear_interpolation(start, end, num_steps=8):

@@ -18,13 +18,15 @@ import numpy as np
 import scipy.linalg
 import scipy.special
 
+from genai_kit import checks
+
 FeatureStatistics = collections.namedtuple("FeatureStatistics", ["mean", "covariance", "count"])
 FeatureStatistics.__doc__ = """Gaussian fitted to a feature set: mean (d,), covariance (d, d), count n (float64)."""
 
 
 def _check_features(name, features, min_samples=2):
     """Returns ``features`` as float64 (n, d) or raises a ValueError that says what is wrong."""
-    features = np.asarray(features, dtype=np.float64)
+    features = checks.float_array(name, features, dtype=np.float64)
     if features.ndim != 2:
         raise ValueError(f"{name} must be a 2-d array (n, d) of features, got shape {features.shape}")
     if len(features) < min_samples:
@@ -72,8 +74,26 @@ def load_statistics(path):
 
 def _as_statistics(name, features_or_statistics):
     if isinstance(features_or_statistics, FeatureStatistics):
-        return features_or_statistics
+        return _check_statistics(name, features_or_statistics)
     return feature_statistics(_check_features(name, features_or_statistics))
+
+
+def _check_statistics(name, statistics):
+    """The FeatureStatistics as float64 arrays, after checking their shapes and values."""
+    mean = checks.float_array(f"{name}.mean", statistics.mean, dtype=np.float64)
+    covariance = checks.float_array(f"{name}.covariance", statistics.covariance,
+                                    dtype=np.float64)
+    if mean.ndim != 1 or covariance.shape != (len(mean), len(mean)):
+        raise ValueError(f"{name} must have a mean (d,) and a covariance (d, d), got shapes "
+                         f"{mean.shape} and {covariance.shape}: build it with "
+                         "metrics.feature_statistics(features)")
+    hint = (": the features it was fitted to had NaN or inf; recompute it with "
+            "metrics.feature_statistics(features) from finite features")
+    checks.check_finite(f"{name}.mean", mean, hint)
+    checks.check_finite(f"{name}.covariance", covariance, hint)
+    count = checks.integer(f"{name}.count", statistics.count, minimum=2,
+                           hint=": a covariance needs at least 2 samples")
+    return FeatureStatistics(mean, covariance, count)
 
 
 def trace_sqrt_product(covariance_a, covariance_b):
@@ -126,7 +146,7 @@ def frechet_distance(features_a, features_b):
 
 
 def _check_probabilities(probabilities):
-    probabilities = np.asarray(probabilities, dtype=np.float64)
+    probabilities = checks.float_array("probabilities", probabilities, dtype=np.float64)
     if probabilities.ndim != 2:
         raise ValueError(f"probabilities must be (n, num_classes), got shape {probabilities.shape}")
     if not np.all(np.isfinite(probabilities)):
@@ -155,6 +175,7 @@ def inception_score(probabilities, splits=10):
         (mean, std) of the score over the splits, floats.
     """
     probabilities = _check_probabilities(probabilities)
+    splits = checks.integer("splits", splits)
     if not 1 <= splits <= len(probabilities):
         raise ValueError(f"splits must be between 1 and n = {len(probabilities)}, got {splits}")
     scores = []
@@ -195,6 +216,11 @@ def kernel_inception_distance(features_a, features_b, subsets=100, subset_size=1
     Returns:
         (mean, std) of MMD^2 over the subsets, floats.
     """
+    subsets = checks.integer("subsets", subsets, minimum=1,
+                             hint=": KID averages the MMD over at least one subset (100 is usual)")
+    subset_size = checks.integer("subset_size", subset_size, minimum=2,
+                                 hint=": the unbiased MMD needs pairs of distinct samples "
+                                      "(1000 is usual)")
     features_a = _check_features("features_a", features_a)
     features_b = _check_features("features_b", features_b)
     _check_same_dimension(features_a, features_b)
@@ -267,6 +293,10 @@ def precision_recall(real_features, fake_features, k=3, batch_size=1000):
     Returns:
         (precision, recall), floats in [0, 1].
     """
+    k = checks.integer("k", k, minimum=1, hint=": the k-th nearest neighbour needs k >= 1 "
+                                              "(the paper uses 3)")
+    batch_size = checks.integer("batch_size", batch_size, minimum=1,
+                                hint=": rows of a distance matrix per pass, e.g. 1000")
     real = _check_features("real_features", real_features, min_samples=k + 1)
     fake = _check_features("fake_features", fake_features, min_samples=k + 1)
     _check_same_dimension(real, fake)

@@ -3,7 +3,7 @@ import pathlib
 
 import numpy as np
 
-from genai_kit import pixels
+from genai_kit import checks, pixels
 
 
 def image_grid(images, value_range=(0, 1), ncols=8, padding=2):
@@ -17,7 +17,9 @@ def image_grid(images, value_range=(0, 1), ncols=8, padding=2):
     Returns:
         uint8 array (grid_height, grid_width, 3).
     """
-    images = np.asarray(images, dtype=np.float32)
+    ncols = checks.integer("ncols", ncols, minimum=1, hint=": images per row, e.g. 8")
+    padding = checks.integer("padding", padding, minimum=0)
+    images = checks.float_array("images", images)
     if images.ndim == 3:
         images = images[..., np.newaxis]
     images = pixels.to_unit_range(pixels.check_images(images), value_range)
@@ -56,6 +58,7 @@ def show_images(images, value_range=(0, 1), ncols=8, titles=None, title=None):
         axis.imshow(grid, interpolation="nearest")
         axis.axis("off")
     else:
+        ncols = checks.integer("ncols", ncols, minimum=1, hint=": images per row, e.g. 8")
         count = len(images)
         if len(titles) != count:
             raise ValueError(f"got {len(titles)} titles for {count} images: pass one per image")

@@ -25,7 +25,7 @@ protocol once wrapped::
 """
 import numpy as np
 
-from genai_kit import batches, latent, pixels
+from genai_kit import batches, checks, latent, pixels
 
 
 class KerasGenerator:
@@ -47,7 +47,8 @@ class KerasGenerator:
         self.model = model
         self.value_range = pixels.check_value_range(value_range)
         self.image_shape = None if image_shape is None else tuple(image_shape)
-        self.batch_size = int(batch_size)
+        self.batch_size = checks.integer("batch_size", batch_size, minimum=1,
+                                         hint=": latents per forward pass, e.g. 256")
         self.latent_shape = latent.latent_shape_of(model)
 
     def generate(self, latents):

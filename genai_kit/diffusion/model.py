@@ -18,11 +18,14 @@ import numpy as np
 import tensorflow as tf
 from keras import ops
 
-from genai_kit import latent, pixels, tensorflow_messages
+from genai_kit import checks, latent, pixels, tensorflow_messages
 from genai_kit.diffusion.schedule import SAMPLERS, NoiseSchedule
+from genai_kit.models import seed_state
 from genai_kit.progress import progress_bar
 
 CLASS_EMBEDDING_LAYER = "class_embedding"
+NEEDS_LABELS = ("a conditional model trains on (images, labels) batches: use "
+                "mnist_dataset(..., with_labels=True), or fit(images, labels)")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -65,7 +68,7 @@ class SamplingInputs(typing.NamedTuple):
 
 
 @keras.saving.register_keras_serializable(package="genai_kit")
-class DiffusionModel(keras.Model):
+class DiffusionModel(seed_state.SavesSeedState, keras.Model):
     """A denoising diffusion model: network + noise schedule + EMA copy for sampling.
 
     Train it with ``fit`` on images in ``value_range`` (a dataset of images, or of
@@ -83,7 +86,9 @@ class DiffusionModel(keras.Model):
             or (-1, 1) for ``image_dataset``; the model works in [-1, 1] internally.
         sampler: default sampler of ``generate``: "ddim" or "ddpm".
         num_sampling_steps: default number of steps of ``generate``.
-        seed: seed of the training randomness (timesteps, noise, label dropout).
+        seed: seed of the training randomness (timesteps, noise, label dropout); its
+            position is saved with the weights, so training continues after a load as it
+            would have without one.
 
     Attributes:
         network: the trained network; ema_network: its moving average (used to sample).
@@ -105,11 +110,16 @@ class DiffusionModel(keras.Model):
             )
         self.network = network
         self.schedule = NoiseSchedule() if schedule is None else schedule
-        self.ema_decay = float(ema_decay)
-        self.class_dropout = float(class_dropout)
-        self.value_range = tuple(float(value) for value in value_range)
+        self.ema_decay = checks.number(
+            "ema_decay", ema_decay, 0.0, 1.0, high_inclusive=False,
+            hint=": the share of the average kept per step, 0.999 is usual")
+        self.class_dropout = checks.fraction(
+            "class_dropout", class_dropout,
+            hint=": the probability of dropping a label to the null class, 0.1 is usual")
+        self.value_range = pixels.check_value_range(value_range)
         self.sampler = sampler
-        self.num_sampling_steps = int(num_sampling_steps)
+        self.num_sampling_steps = checks.integer("num_sampling_steps", num_sampling_steps,
+                                                 minimum=1, hint=": 50 is usual for DDIM")
         self.seed = seed
         self.image_shape = tuple(int(size) for size in network.inputs[0].shape[1:])
         self.num_classes = None
@@ -161,6 +171,37 @@ class DiffusionModel(keras.Model):
     def metrics(self):
         return [self.loss_tracker]
 
+    def compile(self, optimizer="adam", **kwargs):
+        """``keras.Model.compile``, with the optimizer's slots built for the network now.
+
+        Built up front, not in the first traced step: a ``fit`` that fails while tracing
+        then leaves nothing half-made, the next ``fit`` works, and ``load_weights`` and
+        ``BackupAndRestore`` find the slots to restore.
+        """
+        super().compile(optimizer=optimizer, **kwargs)
+        self.optimizer.build(self.network.trainable_variables)
+
+    def compile_from_config(self, compile_config):
+        # what keras.Model does, through our compile (Keras warns about a custom compile)
+        self.compile(**keras.saving.deserialize_keras_object(compile_config))
+
+    def fit(self, x=None, y=None, *args, **kwargs):
+        """``keras.Model.fit`` on images in ``value_range`` (with labels if conditional), checked.
+
+        An array is checked whole, a tf.data.Dataset's first batch now and every batch in its
+        input pipeline (a bad later batch stops ``fit`` with a ValueError): images of shape
+        (n, *image_shape), finite, in ``value_range``; labels whole numbers in
+        [0, num_classes). Other inputs (a PyDataset, a Python generator) are not checked.
+        """
+        x = checks.checked_fit_data(x, y, self._check_training_batch, self._graph_check_batch)
+        with checks.bad_batches_as_value_errors():
+            return super().fit(x, y, *args, **kwargs)
+
+    def evaluate(self, x=None, y=None, *args, **kwargs):
+        x = checks.checked_fit_data(x, y, self._check_training_batch, self._graph_check_batch)
+        with checks.bad_batches_as_value_errors():
+            return super().evaluate(x, y, *args, **kwargs)
+
     def call(self, inputs, training=False):
         """The network's noise prediction: [x_t, t (, labels)] -> eps (n, H, W, C)."""
         return self.network(inputs, training=training)
@@ -187,8 +228,7 @@ class DiffusionModel(keras.Model):
         inputs = [noisy_images, timesteps]
         if self.conditional:
             if y is None:
-                raise ValueError("a conditional model trains on (images, labels) batches: "
-                                 "use mnist_dataset(..., with_labels=True)")
+                raise ValueError(NEEDS_LABELS)
             keep = keras.random.uniform((batch_size,), seed=self.seed_generator) >= self.class_dropout
             inputs.append(ops.where(keep, ops.cast(y, "int32"), self.null_class))
         # 4. gradient step on || eps - eps_theta(x_t, t) ||^2
@@ -233,7 +273,7 @@ class DiffusionModel(keras.Model):
         """
         noisy_images = self._check_images(noisy_images)
         labels = self._check_labels(class_labels, len(noisy_images), guidance_scale)
-        timesteps = np.broadcast_to(np.asarray(timesteps, dtype=np.int32), (len(noisy_images),))
+        timesteps = self._check_timesteps(timesteps, len(noisy_images))
         network = self.ema_network if use_ema else self.network
         scale = 1.0 if guidance_scale is None else float(guidance_scale)
         noise = self._guided_noise(network, tf.constant(noisy_images), tf.constant(timesteps),
@@ -272,7 +312,13 @@ class DiffusionModel(keras.Model):
             raise ValueError(f"sampler must be one of {SAMPLERS}, got {sampler!r}")
         if not 0.0 <= float(eta) <= 1.0:
             raise ValueError(f"eta must be in [0, 1] (0: deterministic DDIM, 1: DDPM noise), got {eta}")
-        num_steps = self.num_sampling_steps if num_steps is None else int(num_steps)
+        num_steps = self.num_sampling_steps if num_steps is None else checks.integer(
+            "num_steps", num_steps, minimum=1, maximum=self.schedule.num_timesteps,
+            hint=": a trained model cannot take more steps than T")
+        num_intermediates = checks.integer("num_intermediates", num_intermediates, minimum=1)
+        if guidance_scale is not None:
+            guidance_scale = checks.number("guidance_scale", guidance_scale,
+                                           hint=": 0 is unconditional, 1 conditional, 3 usual")
         timesteps = self.schedule.timesteps(num_steps)
         previous_timesteps = self.schedule.previous_timesteps(timesteps)
         if latents is None:
@@ -386,8 +432,22 @@ class DiffusionModel(keras.Model):
 
     # ------------------------------------------------------------------ checks
     def _check_images(self, images):
-        # noisy images x_t: any values, so only the shape is checked
+        # noisy images x_t: any finite values, so only the shape is checked
         return pixels.check_images(images, self.image_shape)
+
+    def _check_timesteps(self, timesteps, num_samples):
+        """int32 (n,) timesteps in [0, T-1]: one int for all images, or one per image."""
+        steps = checks.float_array("timesteps", timesteps, dtype=np.float64)
+        last = self.schedule.num_timesteps - 1
+        if steps.size and (not np.all(np.isfinite(steps)) or np.any(steps != np.round(steps))
+                           or steps.min() < 0 or steps.max() > last):
+            raise ValueError(f"timesteps must be whole numbers in [0, {last}] (T = {last + 1}), "
+                             f"got {np.unique(steps)[:5]}: pass t as 0-based ints, e.g. "
+                             f"{last} for the noisiest step")
+        if steps.ndim > 1 or steps.size not in (1, num_samples):
+            raise ValueError(f"got {steps.size} timesteps for {num_samples} images: pass one "
+                             "int, or one per image")
+        return np.broadcast_to(steps.astype(np.int32).reshape(-1), (num_samples,))
 
     def _check_labels(self, class_labels, num_samples, guidance_scale):
         """int32 (n,) labels for the network: the given ones, or the null class."""
@@ -402,13 +462,38 @@ class DiffusionModel(keras.Model):
             if guidance_scale is not None:
                 raise ValueError("guidance_scale needs class_labels: the classes to steer toward")
             return np.full(num_samples, self.null_class, dtype=np.int32)
-        labels = np.asarray(class_labels).astype(np.int32).reshape(-1)
+        labels = check_class_labels(class_labels, self.num_classes)
         if len(labels) != num_samples:
             raise ValueError(f"got {len(labels)} class_labels for {num_samples} samples")
-        if labels.min() < 0 or labels.max() >= self.num_classes:
-            raise ValueError(f"class_labels must lie in [0, {self.num_classes}), "
-                             f"got values from {labels.min()} to {labels.max()}")
         return labels
+
+    def _check_training_batch(self, images, labels):
+        """The first training batch: images in ``value_range``, labels if conditional."""
+        images = pixels.check_images(images, self.image_shape, self.value_range)
+        pixels.check_uses_range(images, self.value_range,
+                                hint=", or pass value_range=(0, 1) to DiffusionModel")
+        if self.conditional:
+            if labels is None:
+                raise ValueError(NEEDS_LABELS)
+            labels = check_class_labels(labels, self.num_classes)
+            if len(labels) != len(images):
+                raise ValueError(f"got {len(labels)} labels for {len(images)} images: pass "
+                                 "one label per image")
+
+    def _graph_check_batch(self, images, labels):
+        """Every training batch, in the input pipeline: the values of images and labels."""
+        image_check = pixels.graph_check_images(images, self.value_range)
+        if not self.conditional or labels is None:
+            return image_check
+        labels = tf.cast(labels, tf.float32)
+        whole_in_range = tf.reduce_all((labels >= 0) & (labels < self.num_classes)
+                                       & (labels == tf.round(labels)))
+        label_check = tf.debugging.Assert(whole_in_range, [
+            f"{checks.IN_GRAPH_MARKER} expected class labels that are whole numbers in "
+            f"[0, {self.num_classes}): check the labels of the whole dataset (0-based, one "
+            "per image). This batch: smallest", tf.reduce_min(labels),
+            "largest", tf.reduce_max(labels)])
+        return [image_check, label_check]
 
     # ------------------------------------------------------------------ saving
     def get_config(self):
@@ -430,6 +515,22 @@ class DiffusionModel(keras.Model):
         network = keras.saving.deserialize_keras_object(config.pop("network"))
         schedule = NoiseSchedule.from_config(config.pop("schedule"))
         return cls(network, schedule=schedule, **config)
+
+
+def check_class_labels(class_labels, num_classes):
+    """Class labels as int32 (n,), after checking they are whole numbers in [0, num_classes).
+
+    Refuses -1 (which the embedding would wrap round to the null class), labels >= the
+    number of classes, and fractional labels such as 2.7 (not silently truncated to 2).
+    """
+    labels = checks.float_array("class_labels", class_labels, dtype=np.float64).reshape(-1)
+    if labels.size and (not np.all(np.isfinite(labels)) or np.any(labels != np.round(labels))
+                        or labels.min() < 0 or labels.max() >= num_classes):
+        bad = labels[~(np.isfinite(labels) & (labels == np.round(labels)) & (labels >= 0)
+                       & (labels < num_classes))]
+        raise ValueError(f"class_labels must lie in [0, {num_classes}) and be whole numbers, "
+                         f"got {bad[:5].tolist()}: pass 0-based class indices, e.g. the digit")
+    return labels.astype(np.int32)
 
 
 def _to_unit_range(images):

@@ -17,6 +17,8 @@ float32 its small values lose digits) and cast to the images' dtype only at the 
 import numpy as np
 from keras import ops
 
+from genai_kit import checks
+
 SCHEDULES = ("linear", "cosine")
 SAMPLERS = ("ddpm", "ddim")
 COSINE_OFFSET = 0.008  # s of Nichol & Dhariwal (2021): keeps beta_0 from being ~0
@@ -45,8 +47,8 @@ class NoiseSchedule:
 
     def __init__(self, num_timesteps=1000, beta_start=1e-4, beta_end=0.02, schedule="linear",
                  clip_denoised=True):
-        if int(num_timesteps) < 2:
-            raise ValueError(f"num_timesteps must be at least 2, got {num_timesteps}")
+        num_timesteps = checks.integer("num_timesteps", num_timesteps, minimum=2,
+                                       hint=": T of the DDPM paper is 1000")
         if schedule not in SCHEDULES:
             raise ValueError(f"schedule must be one of {SCHEDULES}, got {schedule!r}")
         if not 0 < beta_start < beta_end < 1:
@@ -104,7 +106,7 @@ class NoiseSchedule:
         Returns:
             int64 (num_steps,), descending, in [0, T-1].
         """
-        num_steps = int(num_steps)
+        num_steps = checks.integer("num_steps", num_steps)
         if not 1 <= num_steps <= self.num_timesteps:
             raise ValueError(
                 f"num_steps must be between 1 and the schedule's {self.num_timesteps} "

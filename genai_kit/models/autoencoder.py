@@ -17,8 +17,8 @@ import math
 import keras
 import numpy as np
 
-from genai_kit import batches
-from genai_kit.models import encoder_decoder
+from genai_kit import batches, checks
+from genai_kit.models import encoder_decoder, seed_state
 
 # the slides' recipe
 IMAGE_SHAPE = (28, 28, 1)
@@ -67,7 +67,7 @@ def build_autoencoder(input_shape=IMAGE_SHAPE, hidden_units=HIDDEN_UNITS, latent
 
 
 @keras.saving.register_keras_serializable(package="genai_kit")
-class Autoencoder(encoder_decoder.EncoderDecoderModel):
+class Autoencoder(seed_state.SavesSeedState, encoder_decoder.EncoderDecoderModel):
     """Encoder + decoder trained to reproduce their input; build it with :func:`build_autoencoder`.
 
     Calling it maps images (n, H, W, C) in [0, 1] to reconstructions of the same shape.
@@ -84,10 +84,9 @@ class Autoencoder(encoder_decoder.EncoderDecoderModel):
         super().__init__(input_shape=input_shape, latent_dim=latent_dim,
                          architecture=architecture, hidden_units=hidden_units, filters=filters,
                          seed=seed, **kwargs)
-        if noise_stddev < 0:
-            raise ValueError(f"noise_stddev must be >= 0 (0: no noise), got {noise_stddev}")
         self.latent_activation = latent_activation
-        self.noise_stddev = float(noise_stddev)
+        self.noise_stddev = checks.number("noise_stddev", noise_stddev, low=0.0,
+                                          hint=": 0 is no noise, 0.3 a denoising autoencoder")
         self.seed_generator = keras.random.SeedGenerator(seed)
 
         images = keras.Input(shape=self.image_shape, name="images")

@@ -41,7 +41,8 @@ import keras
 import tensorflow as tf
 from keras import layers, ops
 
-from genai_kit import batches, config, latent, pixels
+from genai_kit import batches, checks, config, latent, pixels
+from genai_kit.models import seed_state
 from genai_kit.models.batch_normalization import FusedBatchNormalization
 
 # architecture of assignment 4
@@ -57,8 +58,6 @@ BATCH_NORM_MOMENTUM = 0.9
 # optimization of assignment 4, plus the DCGAN paper's beta_1 = 0.5
 LEARNING_RATE = 1e-4
 BETA_1 = 0.5
-
-_SEED_STATE_KEY = "seed_generator_state"
 
 
 def resolve_dtype_policy(dtype_policy="auto"):
@@ -120,11 +119,14 @@ def build_dcgan_generator(
         keras.Model mapping (n, latent_dim) to float32 (n, S, S, channels) in [-1, 1],
         with S = 8 * 2 ** len(filters) (64 by default).
     """
-    if latent_dim < 1 or base_channels < 1 or not filters:
-        raise ValueError(
-            f"expected latent_dim >= 1, base_channels >= 1 and at least one filter count, got "
-            f"latent_dim={latent_dim}, base_channels={base_channels}, filters={filters}"
-        )
+    latent_dim = checks.integer("latent_dim", latent_dim, minimum=1,
+                                hint=": the length of the noise vector, 100 in the assignment")
+    base_channels = checks.integer("base_channels", base_channels, minimum=1)
+    channels = checks.integer("channels", channels, minimum=1, hint=": 3 for colour images")
+    if not filters:
+        raise ValueError(f"expected at least one filter count, got filters={filters}: "
+                         f"the assignment uses {GENERATOR_FILTERS}")
+    filters = tuple(checks.integer("each of filters", width, minimum=1) for width in filters)
     policy = resolve_dtype_policy(dtype_policy)
     noise = keras.Input(shape=(latent_dim,), name="noise")
     x = layers.Dense(8 * 8 * base_channels, use_bias=False, dtype=policy, name="project")(noise)
@@ -188,7 +190,16 @@ def default_optimizer(learning_rate=LEARNING_RATE, beta_1=BETA_1):
 
     The default beta_1 = 0.9 remembers gradients over ~10 steps; the game moves faster
     than that, and a long memory makes the two players overshoot each other.
+
+    Args:
+        learning_rate: float > 0.
+        beta_1: float in [0, 1), the share of the gradient's running average kept per step.
     """
+    learning_rate = checks.number("learning_rate", learning_rate, low=0.0, low_inclusive=False,
+                                  hint=f": the step goes against the gradient only for a "
+                                       f"positive rate; the assignment uses {LEARNING_RATE}")
+    beta_1 = checks.number("beta_1", beta_1, 0.0, 1.0, high_inclusive=False,
+                           hint=f": the DCGAN paper uses {BETA_1}, Adam's default is 0.9")
     return keras.optimizers.Adam(learning_rate=learning_rate, beta_1=beta_1)
 
 
@@ -204,7 +215,7 @@ def _remapper_off():
 
 
 @keras.saving.register_keras_serializable(package="genai_kit")
-class DCGAN(keras.Model):
+class DCGAN(seed_state.SavesSeedState, keras.Model):
     """The generator and the discriminator trained against each other.
 
     Args:
@@ -217,7 +228,9 @@ class DCGAN(keras.Model):
         instance_noise: float >= 0, standard deviation of Gaussian noise added to real and
             fake images before the discriminator sees them, so that their distributions
             overlap and the detective cannot win outright.
-        seed: int, seed of the noise the model draws in ``train_step``.
+        seed: int, seed of the noise the model draws in ``train_step``; its position is
+            saved with the weights, so that a resumed run draws the noise the uninterrupted
+            run would have drawn.
 
     Trains on batches of images (n, H, W, C) in [-1, 1], or (images, labels) pairs (labels
     ignored). Tracks ``d_loss``, ``g_loss``, ``real_score`` (mean D(x), the detective's
@@ -234,10 +247,10 @@ class DCGAN(keras.Model):
         **kwargs,
     ):
         super().__init__(**kwargs)
-        if not 0.0 <= label_smoothing < 1.0:
-            raise ValueError(f"label_smoothing must be in [0, 1), got {label_smoothing}")
-        if instance_noise < 0.0:
-            raise ValueError(f"instance_noise must be >= 0, got {instance_noise}")
+        label_smoothing = checks.number("label_smoothing", label_smoothing, 0.0, 1.0,
+                                        high_inclusive=False, hint=": 0.1 is common")
+        instance_noise = checks.number("instance_noise", instance_noise, low=0.0,
+                                       hint=": 0 is no noise, 0.1 a common start")
         self.generator = generator if generator is not None else build_dcgan_generator()
         image_shape = tuple(self.generator.output_shape[1:])
         self.discriminator = (
@@ -366,16 +379,31 @@ class DCGAN(keras.Model):
         noise = keras.random.normal((shape[0] * replicas, *shape[1:]), seed=self.seed_generator)
         return noise[replica_id * shape[0]:(replica_id + 1) * shape[0]]
 
-    def fit(self, *args, **kwargs):
-        """``keras.Model.fit``, with TensorFlow's remapper off for the graphs it builds.
+    def fit(self, x=None, y=None, *args, **kwargs):
+        """``keras.Model.fit`` on images in [-1, 1], checked, with Grappler's remapper off.
+
+        The images (or (images, labels) pairs, labels ignored) must be (n, *image_shape),
+        finite and in [-1, 1]: an array is checked whole, a tf.data.Dataset's first batch
+        now and every batch in its input pipeline (a bad later batch stops ``fit`` with a
+        ValueError). Other inputs (a PyDataset, a Python generator) are not checked.
 
         The remapper tries to fuse the discriminator's Conv2D + BiasAdd + LeakyReLU although
         the gradient still needs the BiasAdd output; it fails, prints an error line
         ("remapper failed: ... missing node ... BiasAdd") and leaves the graph as it was, a
         TensorFlow bug. Without it the training step is the same graph, as fast, and quiet.
         """
-        with _remapper_off():
-            return super().fit(*args, **kwargs)
+        x = checks.checked_fit_data(
+            x, y, lambda images, _: self.check_images(images),
+            lambda images, _: pixels.graph_check_images(images, pixels.TANH_RANGE))
+        with _remapper_off(), checks.bad_batches_as_value_errors():
+            return super().fit(x, y, *args, **kwargs)
+
+    def check_images(self, images):
+        """Training images as numpy float32, after checking (n, *image_shape) in [-1, 1]."""
+        images = pixels.check_images(images, self.image_shape, pixels.TANH_RANGE)
+        pixels.check_uses_range(images, pixels.TANH_RANGE,
+                                hint="; data.image_dataset gives [-1, 1]")
+        return images
 
     def train_step(self, data):
         real_images = data[0] if isinstance(data, (tuple, list)) else data
@@ -415,18 +443,6 @@ class DCGAN(keras.Model):
         self.fake_score_tracker.update_state(ops.sigmoid(fake_logits))
         return {metric.name: metric.result() for metric in self.metrics}
 
-    # the noise generator's position is saved with the weights, so that a resumed run draws
-    # the noise the uninterrupted run would have drawn (Keras saves no seed state by default):
-    # Keras' own variables under its keys, plus one key of ours
-    def save_own_variables(self, store):
-        super().save_own_variables(store)
-        store[_SEED_STATE_KEY] = self.seed_generator.state
-
-    def load_own_variables(self, store):
-        if _SEED_STATE_KEY in store.keys():
-            self.seed_generator.state.assign(store[_SEED_STATE_KEY])
-        super().load_own_variables(_StoreWithout(store, _SEED_STATE_KEY))
-
     def get_config(self):
         return {
             **super().get_config(),
@@ -444,28 +460,3 @@ class DCGAN(keras.Model):
             model_config[network] = keras.saving.deserialize_keras_object(model_config[network])
         return cls(**model_config)
 
-
-class _StoreWithout:
-    """A read-only view of a Keras weights store without one key.
-
-    ``keras.Layer.load_own_variables`` checks that the store holds exactly the layer's own
-    variables; the view hides the seed state that ``DCGAN.save_own_variables`` adds.
-    """
-
-    def __init__(self, store, hidden_key):
-        self.store = store
-        self.hidden_key = hidden_key
-
-    def keys(self):
-        return [key for key in self.store.keys() if key != self.hidden_key]
-
-    def __getitem__(self, key):
-        if key == self.hidden_key:
-            raise KeyError(key)
-        return self.store[key]
-
-    def __contains__(self, key):
-        return key != self.hidden_key and key in self.store.keys()
-
-    def __len__(self):
-        return len(self.keys())

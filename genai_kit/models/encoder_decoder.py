@@ -9,7 +9,7 @@ one Dense layer for the autoencoder, a mean and a log-variance for the VAE.
 """
 import keras
 
-from genai_kit import batches, latent, pixels
+from genai_kit import batches, checks, latent, pixels
 
 ARCHITECTURES = ("dense", "conv")
 
@@ -36,12 +36,17 @@ class EncoderDecoderModel(keras.Model):
     def __init__(self, input_shape, latent_dim, architecture, hidden_units, filters, seed=0,
                  **kwargs):
         super().__init__(**kwargs)
-        self.image_shape = tuple(int(size) for size in input_shape)
-        self.hidden_units = tuple(int(units) for units in hidden_units)
-        self.filters = tuple(int(count) for count in filters)
+        self.image_shape = tuple(checks.integer("each size of input_shape", size, minimum=1)
+                                 for size in input_shape)
+        self.hidden_units = tuple(checks.integer("each of hidden_units", units, minimum=1)
+                                  for units in hidden_units)
+        self.filters = tuple(checks.integer("each of filters", count, minimum=1)
+                             for count in filters)
+        latent_dim = checks.integer("latent_dim", latent_dim, minimum=1,
+                                    hint=": the size of the code, e.g. 2 or 16")
         _check_architecture(self.image_shape, self.hidden_units, latent_dim, architecture,
                             self.filters)
-        self.latent_dim = int(latent_dim)
+        self.latent_dim = latent_dim
         self.architecture = architecture
         self.seed = seed
 
@@ -99,24 +104,26 @@ class EncoderDecoderModel(keras.Model):
         return pixels.check_images(images, self.image_shape, pixels.UNIT_RANGE)
 
     def fit(self, x=None, y=None, *args, **kwargs):
-        self._check_fit_input(x)
-        return super().fit(x, y, *args, **kwargs)
+        """``keras.Model.fit``, after checking the images (see ``_checked_data``)."""
+        x = self._checked_data(x, y)
+        with checks.bad_batches_as_value_errors():
+            return super().fit(x, y, *args, **kwargs)
 
     def evaluate(self, x=None, y=None, *args, **kwargs):
-        self._check_fit_input(x)
-        return super().evaluate(x, y, *args, **kwargs)
+        x = self._checked_data(x, y)
+        with checks.bad_batches_as_value_errors():
+            return super().evaluate(x, y, *args, **kwargs)
 
-    def _check_fit_input(self, x):
-        """Checks the images given to fit/evaluate: an array, or a tf.data.Dataset's first batch.
+    def _checked_data(self, x, y=None):
+        """The images given to fit/evaluate, checked: (n, H, W, C) in [0, 1], finite.
 
-        Other inputs (a keras.utils.PyDataset, a Python generator) are passed through unchecked.
+        An array is checked whole; a tf.data.Dataset's first batch now, and every batch in
+        its input pipeline (a bad later batch stops ``fit`` with a ValueError). Other inputs
+        (a keras.utils.PyDataset, a Python generator) are passed through unchecked.
         """
-        if hasattr(x, "take") and hasattr(x, "element_spec"):  # a tf.data.Dataset
-            x = next(iter(x.take(1)))
-        if isinstance(x, (tuple, list)):  # (images, targets) or (images, labels)
-            x = x[0]
-        if hasattr(x, "shape") and hasattr(x, "dtype"):
-            self.check_images(x)
+        return checks.checked_fit_data(
+            x, y, lambda images, _: self.check_images(images),
+            lambda images, _: pixels.graph_check_images(images, pixels.UNIT_RANGE))
 
     # ------------------------------------------------------------------ sampling protocol
     @property
@@ -153,10 +160,6 @@ def _check_architecture(input_shape, hidden_units, latent_dim, architecture, fil
                          f"got {input_shape}")
     if architecture not in ARCHITECTURES:
         raise ValueError(f"architecture must be one of {ARCHITECTURES}, got {architecture!r}")
-    if int(latent_dim) < 1:
-        raise ValueError(f"latent_dim must be a positive int, got {latent_dim}")
-    if architecture == "dense" and any(units < 1 for units in hidden_units):
-        raise ValueError(f"hidden_units must be positive ints, got {hidden_units}")
     if architecture == "conv":
         scale = 2 ** len(filters)
         if input_shape[0] % scale or input_shape[1] % scale:

@@ -19,8 +19,8 @@ not comparable with published numbers on binarized MNIST (about -85 nats).
 import keras
 import numpy as np
 
-from genai_kit import batches, latent
-from genai_kit.models import autoencoder, encoder_decoder
+from genai_kit import batches, checks, latent
+from genai_kit.models import autoencoder, encoder_decoder, seed_state
 
 LATENT_DIM = 16
 BETA = 1.0
@@ -53,11 +53,12 @@ def reconstruction_loss(images, reconstructions):
 
 
 @keras.saving.register_keras_serializable(package="genai_kit")
-class Reparameterization(keras.layers.Layer):
+class Reparameterization(seed_state.SavesSeedState, keras.layers.Layer):
     """The reparameterization trick: [z_mean, z_log_var] -> z = z_mean + exp(z_log_var / 2) * eps.
 
     eps ~ N(0, I) is drawn from a ``keras.random.SeedGenerator``, so a seeded layer repeats
-    its sequence of draws. Inputs and output: float32 (n, latent_dim).
+    its sequence of draws, also across a save and a load (its position is saved with the
+    model). Inputs and output: float32 (n, latent_dim).
     """
 
     def __init__(self, seed=0, **kwargs):
@@ -138,9 +139,9 @@ class VAE(encoder_decoder.EncoderDecoderModel):
 
     @beta.setter
     def beta(self, value):
-        if value < 0:
-            raise ValueError(f"beta must be >= 0 (1: the plain VAE), got {value}")
-        self.beta_variable.assign(float(value))
+        value = checks.number("beta", value, low=0.0,
+                              hint=": 1 is the plain VAE, 4 a beta-VAE")
+        self.beta_variable.assign(value)
 
     @property
     def metrics(self):

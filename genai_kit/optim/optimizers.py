@@ -23,16 +23,13 @@ import numbers
 import keras
 import numpy as np
 
+from genai_kit import checks
+
 
 def _check_number(name, value, low, high, low_inclusive=True, hint=""):
-    """Raises a ValueError unless ``value`` is a real number in the given interval."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise ValueError(f"{name} must be a number, got {value!r}")
-    above_low = value >= low if low_inclusive else value > low
-    if not (above_low and value < high) or np.isnan(value):
-        interval = f"{'[' if low_inclusive else '('}{low}, {high})"
-        raise ValueError(f"{name} must be in {interval}, got {value}{hint}")
-    return float(value)
+    """A real number in [low, high) (or (low, high)): ``checks.number``."""
+    return checks.number(name, value, low, high, low_inclusive=low_inclusive,
+                         high_inclusive=False, hint=hint)
 
 
 def _check_fraction(name, value):
@@ -129,9 +126,13 @@ def _check_params_and_grads(params, grads):
         if not isinstance(param, np.ndarray) or not np.issubdtype(param.dtype, np.floating):
             raise ValueError(f"params[{name!r}] must be a float numpy array so that it can be "
                              "updated in place; wrap it with np.array(value, dtype=np.float32)")
-        if np.shape(grads[name]) != param.shape:
-            raise ValueError(f"grads[{name!r}] has shape {np.shape(grads[name])}, but "
+        grad = checks.float_array(f"grads[{name!r}]", grads[name], dtype=param.dtype)
+        if grad.shape != param.shape:
+            raise ValueError(f"grads[{name!r}] has shape {grad.shape}, but "
                              f"params[{name!r}] has shape {param.shape}")
+        checks.check_finite(f"grads[{name!r}]", grad,
+                            ": the loss or its gradient overflowed; lower the learning rate, "
+                            "or clip the gradients before the step")
 
 
 class SGD(Optimizer):
