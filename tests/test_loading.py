@@ -5,6 +5,7 @@ import subprocess
 import sys
 
 import keras
+import numpy as np
 
 import genai_kit
 from genai_kit.diffusion import unet
@@ -33,6 +34,8 @@ def save_one_model_of_each_kind(folder):
         "vae": vae.build_vae(hidden_units=(16,), latent_dim=2),
         "diffusion": DiffusionModel(network, schedule=NoiseSchedule(10), seed=0),
     }
+    for name in ("autoencoder", "vae"):
+        models[name](np.zeros((1, 28, 28, 1), "float32"))  # builds the subclassed model
     paths = {}
     for name, model in models.items():
         paths[name] = folder / f"{name}.keras"
