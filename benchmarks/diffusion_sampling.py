@@ -61,7 +61,8 @@ def train(minutes=None, quick=False):
     epochs = run.epochs if quick else MAX_EPOCHS
     callbacks = [] if quick else [StopAfter(minutes)]
     start = time.perf_counter()
-    history = model.fit(dataset, epochs=epochs, callbacks=callbacks, verbose=2)
+    history = model.fit(dataset, epochs=epochs, callbacks=callbacks, verbose=2,
+                        shuffle=False)  # the dataset shuffles itself
     seconds = time.perf_counter() - start
     print(f"trained {len(history.history['loss'])} epochs ({model.optimizer.iterations.numpy()} "
           f"steps) in {seconds / 60:.1f} min, final loss {history.history['loss'][-1]:.4f}")
