@@ -17,6 +17,7 @@ import numbers
 import re
 
 import numpy as np
+import tensorflow as tf
 
 # numpy dtype kinds that convert to float without losing meaning: bool, ints, floats
 NUMERIC_KINDS = "biuf"
@@ -178,7 +179,6 @@ def checked_training_data(x, graph_check):
     """
     if not _is_dataset(x):
         return x
-    import tensorflow as tf
 
     def check(*element):
         if len(element) == 1 and isinstance(element[0], (tuple, list)):
@@ -199,8 +199,6 @@ def bad_batches_as_value_errors():
     TensorFlow raises ``InvalidArgumentError`` with the assertion's message deep inside
     ``fit``; the student gets that message, marker removed, as a ValueError instead.
     """
-    import tensorflow as tf
-
     try:
         yield
     except tf.errors.InvalidArgumentError as error:

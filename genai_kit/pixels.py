@@ -11,6 +11,7 @@ models' ``fit``: the first batch in Python with :func:`check_images` (and
 import math
 
 import numpy as np
+import tensorflow as tf
 
 from genai_kit import checks
 
@@ -110,8 +111,6 @@ def graph_check_images(images, value_range):
         a boolean tensor to depend on; running it on a bad batch raises
         ``InvalidArgumentError`` with a message that starts with ``checks.IN_GRAPH_MARKER``.
     """
-    import tensorflow as tf
-
     low, high = check_value_range(value_range)
     tolerance = RANGE_TOLERANCE * (high - low)
     images = tf.cast(images, tf.float32)
