@@ -13,9 +13,11 @@ Training data (the batches ``fit`` sees, also after the first) is checked with
 :func:`checked_training_data`.
 """
 import contextlib
+import inspect
 import numbers
 import re
 
+import keras
 import numpy as np
 import tensorflow as tf
 
@@ -220,3 +222,24 @@ def _as_list(ops):
 
 def _is_dataset(x):
     return hasattr(x, "take") and hasattr(x, "element_spec")
+
+
+def without_ignored_shuffle(x, args, options):
+    """``fit``'s keyword options, with ``shuffle=False`` where Keras ignores shuffling anyway.
+
+    Keras shuffles arrays only. Given a tf.data.Dataset, a PyDataset or a Python generator it
+    ignores ``shuffle`` and warns on every ``fit`` that its default, True, was ignored; such
+    data has to shuffle itself (the kit's datasets do). A value the caller gave is kept.
+
+    Args:
+        x: ``fit``'s first argument.
+        args: ``fit``'s positional arguments after ``x`` and ``y`` (``shuffle`` is the 7th).
+        options: ``fit``'s keyword arguments.
+    Returns:
+        a dict of keyword arguments.
+    """
+    self_shuffling = (isinstance(x, (tf.data.Dataset, keras.utils.PyDataset))
+                      or inspect.isgenerator(x))
+    if self_shuffling and "shuffle" not in options and len(args) < 7:
+        return dict(options, shuffle=False)
+    return options

@@ -5,6 +5,8 @@ four models (as an array, and in a later batch of a tf.data.Dataset, which only 
 check sees), to generate/sample/decode/encode/reconstruct, predict_noise, the metrics and the
 numpy optimizers. Then one test per case of issue 22.
 """
+import warnings
+
 import keras
 import numpy as np
 import pytest
@@ -365,3 +367,18 @@ def test_diffusion_fits_after_a_first_fit_that_failed_while_tracing():
         model.fit(without_labels(), steps_per_epoch=1, epochs=1, verbose=0)
     history = model.fit(images, labels, batch_size=8, epochs=1, verbose=0)
     assert np.isfinite(history.history["loss"][0])
+
+
+def test_fit_on_a_self_shuffling_dataset_does_not_warn_that_shuffle_is_ignored():
+    # Keras ignores shuffle for a tf.data.Dataset and warns about its default on every fit;
+    # the kit's models pass shuffle=False for such data, and keep a value given explicitly
+    dataset = tf.data.Dataset.from_tensor_slices(np.zeros((4, 2), np.float32)).batch(2)
+    assert checks.without_ignored_shuffle(dataset, (), {}) == {"shuffle": False}
+    assert checks.without_ignored_shuffle(dataset, (), {"shuffle": True}) == {"shuffle": True}
+    assert checks.without_ignored_shuffle(np.zeros((4, 2)), (), {}) == {}
+    model = autoencoder.build_autoencoder(hidden_units=(8,), latent_dim=2)
+    images = tf.data.Dataset.from_tensor_slices(np.full((8, 28, 28, 1), 0.5, np.float32)).batch(4)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        model.fit(images, epochs=1, verbose=0)
+    assert not [warning for warning in caught if "shuffle" in str(warning.message)]

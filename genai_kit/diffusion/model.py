@@ -194,6 +194,7 @@ class DiffusionModel(seed_state.SavesSeedState, keras.Model):
         [0, num_classes). Other inputs (a PyDataset, a Python generator) are not checked.
         """
         x = checks.checked_fit_data(x, y, self._check_training_batch, self._graph_check_batch)
+        kwargs = checks.without_ignored_shuffle(x, args, kwargs)
         with checks.bad_batches_as_value_errors():
             return super().fit(x, y, *args, **kwargs)
 

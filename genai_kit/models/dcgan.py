@@ -395,6 +395,7 @@ class DCGAN(seed_state.SavesSeedState, keras.Model):
         x = checks.checked_fit_data(
             x, y, lambda images, _: self.check_images(images),
             lambda images, _: pixels.graph_check_images(images, pixels.TANH_RANGE))
+        kwargs = checks.without_ignored_shuffle(x, args, kwargs)
         with _remapper_off(), checks.bad_batches_as_value_errors():
             return super().fit(x, y, *args, **kwargs)
 

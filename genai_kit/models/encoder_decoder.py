@@ -106,6 +106,7 @@ class EncoderDecoderModel(keras.Model):
     def fit(self, x=None, y=None, *args, **kwargs):
         """``keras.Model.fit``, after checking the images (see ``_checked_data``)."""
         x = self._checked_data(x, y)
+        kwargs = checks.without_ignored_shuffle(x, args, kwargs)
         with checks.bad_batches_as_value_errors():
             return super().fit(x, y, *args, **kwargs)
 
