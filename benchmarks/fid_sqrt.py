@@ -6,7 +6,7 @@ FID needs tr( sqrt(C_a C_b) ). The reference implementations call
 eigenvalue problem. Both run here, in the same process, on the same covariances of
 2048-d Inception-sized features, so the ratio holds on a busy machine.
 
-Targets (issue 3): at least 5x faster, FID values equal to 1e-9 relative.
+Targets: at least 5x faster, FID values equal to 1e-9 relative.
 
     python benchmarks/fid_sqrt.py
 """

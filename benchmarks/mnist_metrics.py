@@ -2,7 +2,7 @@
 
 ``evaluation.evaluate(fake_images, real_images)`` with every metric at its default
 settings (IS with 10 splits, FID, KID with 100 subsets of 1000, precision/recall with
-k = 3): feature extraction of both sets, then the arithmetic. Target (issue 3): under
+k = 3): feature extraction of both sets, then the arithmetic. Target: under
 10 s on the kit's 2-core CPU.
 
 Offline there are only 5,000 real digits, so the "real" set is the 5,000 bundled digits

@@ -3,7 +3,7 @@
 The sweep feeds NaN, +inf, -inf, values outside the range and a wrong dtype to the fit of the
 four models (as an array, and in a later batch of a tf.data.Dataset, which only the in-graph
 check sees), to generate/sample/decode/encode/reconstruct, predict_noise, the metrics and the
-numpy optimizers. Then one test per case of issue 22.
+numpy optimizers. Then one test per case of bad input found when the kit was tried.
 """
 import warnings
 
@@ -191,7 +191,7 @@ def test_numpy_optimizers_refuse_bad_gradients(optimizer, kind):
     np.testing.assert_array_equal(params["w"], 1.0)  # refused before anything moved
 
 
-# ---------------------------------------------------------------------- issue 22, case by case
+# ---------------------------------------------------------------- case by case
 def test_dcgan_refuses_images_in_unit_range_instead_of_tanh_range(models):
     with pytest.raises(ValueError, match=r"images in \[0, 1\]\? rescale them with images \* 2 - 1"):
         models["dcgan"].fit((colour_images() + 1) / 2, epochs=1, verbose=0)
