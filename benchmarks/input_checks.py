@@ -5,7 +5,7 @@ pipeline (``genai_kit.checks.checked_training_data``: one pass of two comparison
 batch, the message's numbers computed only when the check fails). This script trains the same
 model on the same in-memory dataset through the checked ``fit`` and through plain
 ``keras.Model.fit`` on the same pipeline with the same final prefetch (the DCGAN's with its
-remapper switch, as its ``fit`` does), interleaved
+remapper switch, as its ``fit`` does), interleaved (each round the other variant first)
 over ``--repeats`` rounds so that load from other processes falls on both alike. Each run
 takes ``--warmup`` untimed steps (the step is traced once, before the first round), then
 ``--steps`` timed ones; it prints the median seconds per step, wall-clock and CPU, and the
@@ -111,7 +111,9 @@ def main():
             fit(epochs=1, steps_per_epoch=2, verbose=0, shuffle=False)
         times = {variant: [] for variant in fits}
         for round_index in range(arguments.repeats):
-            for variant, fit in fits.items():
+            # alternate which variant goes first, so that an order effect cancels out
+            order = list(fits.items())[::1 if round_index % 2 == 0 else -1]
+            for variant, fit in order:
                 timer = StepTimer(arguments.warmup)
                 fit(epochs=1, steps_per_epoch=total, verbose=0, callbacks=[timer], shuffle=False)
                 times[variant].append(timer.per_step)
