@@ -3,9 +3,10 @@
 Import ``genai_kit`` before TensorFlow or Keras: it sets TensorFlow's defaults, which only
 take effect before TensorFlow is first imported, and then imports TensorFlow itself.
 
-- ``TF_ENABLE_ONEDNN_OPTS=1``: TensorFlow's oneDNN kernels on every CPU (some builds leave
-  them off on AMD CPUs; tensorflow-cpu 2.21 already has them on). Without them the DCGAN
-  trains much slower: ``benchmarks/dcgan_throughput.py`` measures it.
+- ``TF_ENABLE_ONEDNN_OPTS=1``: TensorFlow's oneDNN kernels on every CPU. TensorFlow's own
+  default turns them on only on CPUs with AVX512-VNNI, AVX512-BF16, AVX-VNNI or AMX, and off
+  on the others (AMD Zen 3, older Intel CPUs), where the DCGAN then trains much slower:
+  ``benchmarks/dcgan_throughput.py`` measures it.
 - ``TF_CPP_MIN_LOG_LEVEL=2``: hides TensorFlow's C++ info messages while it runs.
 
 Both are defaults: a value already in the environment wins. TensorFlow 2.21 also writes a

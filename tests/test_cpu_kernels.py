@@ -71,7 +71,7 @@ def saved_networks(tmp_path_factory):
 
 
 def outputs_with(folder, name, settings):
-    result_path = folder / f"outputs_{sorted(settings.items())!r}.npz".replace(" ", "")
+    result_path = folder / ("outputs_" + "".join(c if c.isalnum() else "_" for c in name) + ".npz")
     environment = {key: value for key, value in os.environ.items()
                    if key not in ("ONEDNN_MAX_CPU_ISA", "DNNL_MAX_CPU_ISA")}
     environment.update(settings)

@@ -390,7 +390,8 @@ class DCGAN(seed_state.SavesSeedState, keras.Model):
         The remapper tries to fuse the discriminator's Conv2D + BiasAdd + LeakyReLU although
         the gradient still needs the BiasAdd output; it fails, prints an error line
         ("remapper failed: ... missing node ... BiasAdd") and leaves the graph as it was, a
-        TensorFlow bug. Without it the training step is the same graph, as fast, and quiet.
+        TensorFlow bug. Without the remapper the step loses only that failed fusion: it runs
+        as fast and prints nothing.
         """
         x = checks.checked_fit_data(
             x, y, lambda images, _: self.check_images(images),
