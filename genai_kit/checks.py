@@ -58,6 +58,13 @@ def integer(name, value, minimum=None, maximum=None, hint=""):
     return value
 
 
+def choice(name, value, allowed):
+    """``value`` if it is one of ``allowed``; else a ValueError listing the choices."""
+    if value not in allowed:
+        raise ValueError(f"unknown {name} {value!r}: choose one of {', '.join(map(repr, allowed))}")
+    return value
+
+
 def number(name, value, low=-np.inf, high=np.inf, low_inclusive=True, high_inclusive=True,
            hint=""):
     """``value`` as a float, after checking it is a real number in the given interval.

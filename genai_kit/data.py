@@ -25,7 +25,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from genai_kit import config
+from genai_kit import checks, config
 
 MNIST_ASSET = "mnist_5k.npz"
 MNIST_SPLITS = ("train", "test")
@@ -372,8 +372,7 @@ def _tfds_paths(data_dir, name):
 # argument checks shared by the loaders
 # ---------------------------------------------------------------------------------------
 def _check_choice(argument, value, allowed):
-    if value not in allowed:
-        raise ValueError(f"unknown {argument} {value!r}: choose one of {', '.join(map(repr, allowed))}")
+    checks.choice(argument, value, allowed)
 
 
 def _check_positive_int(argument, value):

@@ -13,10 +13,12 @@ import collections
 
 import numpy as np
 
-from genai_kit import checks, features, metrics, sampling
+from genai_kit import checks, features, metrics, pixels, sampling
 from genai_kit.progress import progress_bar
 
 METRICS = ("is", "fid", "kid", "precision_recall")
+# the guidance scales whose adherence the kit records for a conditional diffusion model
+GUIDANCE_SCALES = (0.0, 1.0, 3.0, 5.0)
 
 ExtractedFeatures = collections.namedtuple(
     "ExtractedFeatures", ["features", "probabilities", "statistics", "extractor_name"])
@@ -149,3 +151,126 @@ def digit_report(images, value_range=(0, 1), confidence_threshold=0.9):
         effective_classes = float(np.exp(-np.sum(shares * np.log(shares))))
     return {"recognised": float(recognised.mean()), "effective_classes": effective_classes,
             "counts": counts}
+
+
+def colour_spread(images, value_range=(0, 1)):
+    """How much the stroke and background colours vary across colour digits.
+
+    Each image's background colour is its median pixel and its stroke colour the mean of
+    its brightest 5% of pixels (by grey level); the spread is the standard deviation of each
+    over the images, averaged over the three channels. A generator that paints every digit
+    in one colour has a stroke spread near 0; ``data.colour_digits`` draws each channel
+    uniformly in a range 0.35 wide, so the data's spreads are about 0.35 / sqrt(12) = 0.10.
+
+    Args:
+        images: colour images (n, H, W, 3) in ``value_range``, n >= 2.
+        value_range: (low, high) of ``images``.
+    Returns:
+        dict with "stroke" and "background", floats >= 0 in units of [0, 1] pixels.
+    """
+    images = pixels.to_unit_range(pixels.check_images(images, value_range=value_range),
+                                  value_range)
+    if images.shape[-1] != 3 or len(images) < 2:
+        raise ValueError(f"colour_spread needs at least 2 colour images (n, H, W, 3), got "
+                         f"shape {images.shape}")
+    flat = images.reshape(len(images), -1, 3)
+    grey = flat.mean(axis=-1)
+    brightest = grey >= np.quantile(grey, 0.95, axis=1, keepdims=True)
+    strokes = (flat * brightest[..., None]).sum(axis=1) / brightest.sum(axis=1, keepdims=True)
+    backgrounds = np.median(flat, axis=1)
+    return {"stroke": float(strokes.std(axis=0).mean()),
+            "background": float(backgrounds.std(axis=0).mean())}
+
+
+def guidance_adherence(model, scales=GUIDANCE_SCALES, num_samples=500, seed=0):
+    """Share of a conditional diffusion model's samples that show the requested digit.
+
+    For each guidance scale s, draws ``num_samples`` images with the requested labels
+    0, 1, ..., 9, 0, ... and counts how often the kit's classifier reads the requested one
+    (chance: 0.1).
+
+    Args:
+        model: a class-conditional ``diffusion.DiffusionModel`` with 10 classes.
+        scales: guidance scales (0: unconditional, 1: conditional, > 1: guided).
+        num_samples: images per scale, >= 1.
+        seed: seed of the starting noise (the same noise at every scale).
+    Returns:
+        dict {scale: adherence in [0, 1]}.
+    """
+    if not getattr(model, "conditional", False):
+        raise ValueError("guidance adherence needs a class-conditional diffusion model "
+                         "(built with num_classes=10)")
+    num_samples = checks.integer("num_samples", num_samples, minimum=1)
+    requested = np.arange(num_samples) % model.num_classes
+    adherence = {}
+    for scale in scales:
+        images = model.sample(num_samples, class_labels=requested, guidance_scale=scale,
+                              seed=seed)
+        predicted, _ = features.classify_digits(images)
+        adherence[float(scale)] = float(np.mean(predicted == requested))
+    return adherence
+
+
+def real_digits(image_shape):
+    """The kit's held-out real digits for a model's image shape, in [0, 1].
+
+    Args:
+        image_shape: (28, 28, 1) for MNIST models, (64, 64, 3) for the colour digits.
+    Returns:
+        numpy float32 (500, *image_shape): the bundled test digits (as colour digits for 3
+        channels, see ``data.colour_digits``).
+    """
+    from genai_kit import data  # data imports TensorFlow's data stack; only needed here
+
+    image_shape = tuple(image_shape)
+    if image_shape == (28, 28, 1):
+        return data.load_mnist("test", source="bundled")[0]
+    if len(image_shape) == 3 and image_shape[-1] == 3 and image_shape[0] == image_shape[1]:
+        images, _ = data.colour_digits("test", image_size=image_shape[0])
+        return pixels.to_unit_range(images, pixels.TANH_RANGE)
+    raise ValueError(f"no real digits for images of shape {image_shape}: the kit's report "
+                     "covers MNIST (28, 28, 1) and colour digits (S, S, 3)")
+
+
+def model_report(model, num_samples=500, seed=0, guidance_scales=GUIDANCE_SCALES,
+                 progress=False):
+    """The figures the kit records for a trained digit model, from ``num_samples`` samples.
+
+    Always: MNIST-FID, precision and recall against the 500 bundled test digits
+    (:func:`real_digits`), and the :func:`digit_report` (recognised share, effective
+    classes). Then what the model has: the colour spread of colour images
+    (:func:`colour_spread`, with the real digits' beside it), guidance adherence of a
+    conditional diffusion model, held-out MSE of an autoencoder (``reconstruct``), held-out
+    ELBO of a VAE (``elbo``).
+
+    Args:
+        model: a model following the sampling protocol (``latent_shape``, ``generate``).
+        num_samples: images to generate, >= 2 (FID depends on n: compare at equal n).
+        seed: seed of the latents.
+        guidance_scales: scales of the adherence figure (conditional diffusion only).
+        progress: show progress bars.
+    Returns:
+        dict of plain Python numbers (and dicts of them), JSON-ready.
+    """
+    num_samples = checks.integer("num_samples", num_samples, minimum=2,
+                                 hint=": images to generate, e.g. 500")
+    generator = sampling.as_generator(model)
+    images = sampling.generate_images(generator, num_samples, seed=seed, progress=progress)
+    real = real_digits(images.shape[1:])
+    scores = evaluate(images, real, include=("fid", "precision_recall"), progress=False)
+    digits = digit_report(images)
+    report = {"num_samples": num_samples, "num_real": len(real), "seed": seed,
+              "fid": scores["fid"], "precision": scores["precision"],
+              "recall": scores["recall"], "recognised": digits["recognised"],
+              "effective_classes": digits["effective_classes"]}
+    if images.shape[-1] == 3:
+        report["colour_spread"] = colour_spread(images)
+        report["real_colour_spread"] = colour_spread(real)
+    if getattr(model, "conditional", False):
+        adherence = guidance_adherence(model, guidance_scales, num_samples, seed)
+        report["guidance_adherence"] = {f"{scale:g}": value for scale, value in adherence.items()}
+    if hasattr(model, "elbo"):
+        report["elbo"] = model.elbo(real)["elbo"]
+    elif hasattr(model, "reconstruct"):
+        report["mse"] = float(np.mean(np.square(model.reconstruct(real) - real)))
+    return report

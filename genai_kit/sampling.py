@@ -64,6 +64,10 @@ class KerasGenerator:
             )
         return pixels.to_unit_range(images, self.value_range)
 
+    def sample(self, num_samples, seed=0):
+        """``num_samples`` new images from seeded noise: numpy float32 (n, H, W, C) in [0, 1]."""
+        return self.generate(latent.latent_batch(self, num_samples, seed=seed))
+
     def __repr__(self):
         return (
             f"KerasGenerator({self.model.name!r}, latent_shape={self.latent_shape}, "

@@ -1,14 +1,17 @@
 """Long training runs that can be watched and resumed: the code behind ``python -m genai_kit train``.
 
-A run writes everything into one output folder:
+Every model of the kit trains the same way (``train dcgan``, ``train autoencoder``,
+``train vae``, ``train diffusion``). A run writes everything into one output folder:
 
     runs/bedrooms/
-        logs/             TensorBoard: losses and D scores per epoch, sample grids (Images tab)
+        logs/             TensorBoard: losses (and D scores) per epoch, sample grids (Images tab)
         samples/          epoch_0000.png, epoch_0001.png, ...: the same noise after every epoch
-        backup/           the state to resume from (weights and both optimizers, the epoch)
+        backup/           the state to resume from (weights, optimizer state, the epoch)
         backup.previous/  the state one epoch earlier, used when backup/ cannot be read
-        dcgan.keras       the latest model (generator, discriminator, optimizers)
-        generator.keras   the latest generator alone, for sampling
+        dcgan.keras       the latest model with its optimizers (autoencoder.keras, vae.keras,
+                          diffusion.keras for the other models): what ``sample`` and
+                          ``evaluate`` load
+        generator.keras   (DCGAN only) the latest generator alone
         history.csv       one row of metrics per epoch, appended across resumed runs
 
 Run the same command again after an interruption (Ctrl-C, a closed laptop, a lost Colab
@@ -23,7 +26,7 @@ the new one, never half of one. An epoch interrupted at any point is trained aga
 Watch it with ``tensorboard --logdir runs/bedrooms/logs``.
 
 Each trainer registers itself in ``TRAINERS`` (model name -> (add_arguments, run)), so a
-new ``train <model>`` command is one more entry.
+new ``train <model>`` command is one more entry; :func:`train_model` is the loop they share.
 """
 import csv
 import inspect
@@ -38,8 +41,9 @@ from typing import NamedTuple
 
 import h5py
 import keras
+import tensorflow as tf
 
-from genai_kit import callbacks, data
+from genai_kit import callbacks, checks, data, precision
 from genai_kit.models import dcgan
 
 BACKUP_FOLDER = "backup"
@@ -48,7 +52,10 @@ PREVIOUS_BACKUP_FOLDER = "backup.previous"
 INCOMING_BACKUP_FOLDER = "backup.incoming"
 # what a run writes into its output folder: folders, then files
 RUN_FOLDERS = ("logs", "samples", BACKUP_FOLDER)
-RUN_FILES = ("dcgan.keras", "generator.keras", "history.csv")
+# the model file of each trainer, what ``sample`` and ``evaluate`` load
+MODEL_FILES = {"dcgan": "dcgan.keras", "autoencoder": "autoencoder.keras", "vae": "vae.keras",
+               "diffusion": "diffusion.keras"}
+RUN_FILES = (*MODEL_FILES.values(), "generator.keras", "history.csv")
 
 
 class DCGANCallbacks(NamedTuple):
@@ -77,33 +84,96 @@ class DCGANRun(NamedTuple):
     callbacks: DCGANCallbacks
 
 
-def dcgan_callbacks(out, num_samples=64, seed=0, show=False, include_initial=True):
-    """The callbacks of a watched, resumable DCGAN run writing into the folder ``out``.
+class RunCallbacks(NamedTuple):
+    """The callbacks of a watched, resumable run of any of the kit's models, by name.
+
+    ``list(run_callbacks)`` is what ``fit(callbacks=...)`` takes, in this order (see
+    :class:`DCGANCallbacks`, the DCGAN's version with its generator file).
+    """
+
+    backup: keras.callbacks.BackupAndRestore
+    tensorboard: keras.callbacks.TensorBoard
+    sample_grid: callbacks.SampleGrid
+    checkpoint: keras.callbacks.Callback
+    history_log: keras.callbacks.CSVLogger
+    epoch_finished: keras.callbacks.Callback
+
+
+class ModelRun(NamedTuple):
+    """What :func:`train_model` returns: the trained model, this call's History, its callbacks."""
+
+    model: keras.Model
+    history: keras.callbacks.History
+    callbacks: RunCallbacks
+
+
+def run_callbacks(out, model_file, num_samples=64, seed=0, show=False, include_initial=True):
+    """The callbacks of a watched, resumable run writing into the folder ``out``.
 
     Args:
         out: output folder (created).
+        model_file: name of the model's ``.keras`` file in ``out``, e.g. "vae.keras".
         num_samples: images in each epoch's sample grid.
         seed: seed of the grid's fixed noise.
         show: also display each grid inline (in a notebook).
-        include_initial: draw grid 0 (the untrained generator) before the first epoch.
+        include_initial: draw grid 0 (the untrained model) before the first epoch.
     Returns:
-        :class:`DCGANCallbacks`.
+        :class:`RunCallbacks`.
     """
     out = pathlib.Path(out)
     out.mkdir(parents=True, exist_ok=True)
     backup = RunBackup(out)
-    return DCGANCallbacks(
+    return RunCallbacks(
         backup=backup,
         tensorboard=keras.callbacks.TensorBoard(log_dir=str(out / "logs")),
         sample_grid=callbacks.SampleGrid(num_samples=num_samples, seed=seed,
                                          directory=out / "samples",
                                          log_dir=out / "logs" / "samples", show=show,
                                          include_initial=include_initial),
-        checkpoint=SaveModel(out / "dcgan.keras"),
-        generator_checkpoint=SaveModel(out / "generator.keras", part="generator"),
+        checkpoint=SaveModel(out / model_file),
         history_log=keras.callbacks.CSVLogger(str(out / "history.csv"), append=True),
         epoch_finished=EpochFinished(backup),
     )
+
+
+def dcgan_callbacks(out, num_samples=64, seed=0, show=False, include_initial=True):
+    """The callbacks of a watched, resumable DCGAN run writing into the folder ``out``.
+
+    Args: as :func:`run_callbacks`, whose callbacks it has, plus the generator's own file.
+    Returns:
+        :class:`DCGANCallbacks`.
+    """
+    common = run_callbacks(out, MODEL_FILES["dcgan"], num_samples=num_samples, seed=seed,
+                           show=show, include_initial=include_initial)
+    return DCGANCallbacks(
+        backup=common.backup, tensorboard=common.tensorboard, sample_grid=common.sample_grid,
+        checkpoint=common.checkpoint,
+        generator_checkpoint=SaveModel(pathlib.Path(out) / "generator.keras", part="generator"),
+        history_log=common.history_log, epoch_finished=common.epoch_finished)
+
+
+def fit_run(model, dataset, out, run_callbacks, epochs, steps_per_epoch=None, verbose="auto",
+            extra_callbacks=()):
+    """``model.fit`` with a run's callbacks, the backup written after every other file.
+
+    Args:
+        model: a compiled model of the kit.
+        dataset: a tf.data.Dataset of training batches (repeated when ``steps_per_epoch``).
+        out: the run's output folder.
+        run_callbacks: :class:`RunCallbacks` or :class:`DCGANCallbacks` for ``out``.
+        epochs, steps_per_epoch, verbose: as ``keras.Model.fit``.
+        extra_callbacks: more callbacks, run after the kit's and before the backup.
+    Returns:
+        the Keras History of this call.
+    """
+    finished = completed_epochs(out)
+    if finished:
+        print(f"resuming the run in {out} after epoch {finished} of {epochs}")
+    *watching, epoch_finished = run_callbacks
+    # the data set shuffles itself; fit(shuffle=...) only applies to arrays
+    return model.fit(dataset, epochs=epochs, steps_per_epoch=steps_per_epoch,
+                     callbacks=[*watching, *extra_callbacks, epoch_finished], verbose=verbose,
+                     shuffle=False)
 
 
 class SaveModel(keras.callbacks.Callback):
@@ -299,6 +369,27 @@ def _write_atomically(path, write):
     os.replace(temporary, path)
 
 
+DISTRIBUTE_CHOICES = ("none", "mirrored")
+
+
+def distribution_strategy(distribute="none"):
+    """The tf.distribute strategy of ``--distribute``.
+
+    Args:
+        distribute: "none" (the default strategy, one device) or "mirrored" (every local
+            GPU; without GPUs, every logical CPU device, e.g. after
+            ``tf.config.set_logical_device_configuration``).
+    Returns:
+        a tf.distribute.Strategy.
+    """
+    checks.choice("distribute", distribute, DISTRIBUTE_CHOICES)
+    if distribute == "none":
+        return tf.distribute.get_strategy()
+    devices = [device.name for device in tf.config.list_logical_devices("GPU")]
+    devices = devices or [device.name for device in tf.config.list_logical_devices("CPU")]
+    return tf.distribute.MirroredStrategy(devices)
+
+
 def check_output_folder(out):
     """Fails in a second, before any data is loaded, if ``out`` cannot hold a run.
 
@@ -366,6 +457,7 @@ def train_dcgan(
     num_samples=64,
     seed=0,
     dtype_policy="auto",
+    distribute="none",
     verbose="auto",
     show=False,
     extra_callbacks=(),
@@ -406,6 +498,9 @@ def train_dcgan(
         seed: seed of the networks built here, the data order and the noise.
         dtype_policy: what the networks built here compute in: "auto" (mixed bfloat16 on a
             CPU with bfloat16 instructions, else float32), "float32" or "mixed_bfloat16".
+        distribute: "none" (one device) or "mirrored": every local GPU, or every logical
+            CPU, with tf.distribute.MirroredStrategy (networks passed in must have been
+            built under that strategy's scope).
         verbose: Keras' progress bar setting ("auto", 0, 1, 2).
         show: display the sample grids inline (notebooks).
         extra_callbacks: more callbacks, run after the kit's (e.g. GenerativeMetrics) and
@@ -433,27 +528,22 @@ def train_dcgan(
         # epochs of a fixed number of steps draw from one endless stream of shuffled passes
         dataset = dataset.repeat()
     keras.utils.set_random_seed(seed)
-    if generator is None:
-        generator = dcgan.build_dcgan_generator(dtype_policy=dtype_policy)
-    if discriminator is None:
-        discriminator = dcgan.build_dcgan_discriminator(
-            tuple(generator.output_shape[1:]), dtype_policy=dtype_policy)
-    gan = dcgan.DCGAN(generator, discriminator, seed=seed, label_smoothing=label_smoothing,
-                      instance_noise=instance_noise)
-    gan.compile(
-        generator_optimizer=dcgan.default_optimizer(learning_rate, beta_1),
-        discriminator_optimizer=dcgan.default_optimizer(learning_rate, beta_1),
-    )
-    if finished:
-        print(f"resuming the run in {out} after epoch {finished} of {epochs}")
+    with distribution_strategy(distribute).scope():
+        if generator is None:
+            generator = dcgan.build_dcgan_generator(dtype_policy=dtype_policy)
+        if discriminator is None:
+            discriminator = dcgan.build_dcgan_discriminator(
+                tuple(generator.output_shape[1:]), dtype_policy=dtype_policy)
+        gan = dcgan.DCGAN(generator, discriminator, seed=seed, label_smoothing=label_smoothing,
+                          instance_noise=instance_noise)
+        gan.compile(
+            generator_optimizer=dcgan.default_optimizer(learning_rate, beta_1),
+            discriminator_optimizer=dcgan.default_optimizer(learning_rate, beta_1),
+        )
     run_callbacks = dcgan_callbacks(out, num_samples=num_samples, seed=seed, show=show,
                                     include_initial=finished == 0)
-    # the data set shuffles itself; fit(shuffle=...) only applies to arrays
-    # the backup is written last (epoch_finished), after every other callback's files
-    *watching, epoch_finished = run_callbacks
-    history = gan.fit(dataset, epochs=epochs, steps_per_epoch=steps_per_epoch,
-                      callbacks=[*watching, *extra_callbacks, epoch_finished], verbose=verbose,
-                      shuffle=False)
+    history = fit_run(gan, dataset, out, run_callbacks, epochs, steps_per_epoch, verbose,
+                      extra_callbacks)
     return DCGANRun(gan, history, run_callbacks)
 
 
@@ -501,11 +591,14 @@ def add_dcgan_arguments(parser):
                              "(bfloat16 activations, float32 weights and losses) on a CPU with "
                              "bfloat16 instructions, which trains faster there, else float32")
     parser.add_argument("--seed", type=int, default=defaults["seed"])
+    parser.add_argument("--distribute", choices=DISTRIBUTE_CHOICES, default=defaults["distribute"],
+                        help="mirrored: train on every local GPU (or every logical CPU) "
+                             "with tf.distribute.MirroredStrategy")
 
 
 def run_dcgan(arguments):
     """Runs ``train dcgan`` from parsed arguments: train_dcgan with the options given."""
-    print(f"networks compute in {dcgan.resolve_dtype_policy(arguments.dtype_policy)}")
+    print(f"networks compute in {precision.resolve_dtype_policy(arguments.dtype_policy)}")
     options = {name: value for name, value in vars(arguments).items()
                if name in inspect.signature(train_dcgan).parameters}
     train_dcgan(**options)

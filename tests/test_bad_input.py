@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from genai_kit import checks, latent, metrics, optim, plots, sampling
+from genai_kit import checks, evaluation, latent, metrics, optim, plots, sampling
 from genai_kit.diffusion import DiffusionModel, NoiseSchedule, unet
 from genai_kit.models import autoencoder, dcgan, vae
 
@@ -264,6 +264,9 @@ def test_conditional_diffusion_without_labels_is_refused_before_training():
     (lambda: metrics.kernel_inception_distance(np.zeros((9, 2)), np.zeros((9, 2)),
                                                subset_size=1), "subset_size must be >= 2"),
     (lambda: plots.image_grid(np.zeros((2, 4, 4, 1)), ncols=0), "ncols must be >= 1"),
+    (lambda: unet.build_unet(widths=(4, 8)), r"widths must be multiples of 8.*\(4, 8\)"),
+    (lambda: evaluation.colour_spread(np.zeros((3, 8, 8, 1))), "needs at least 2 colour images"),
+    (lambda: evaluation.real_digits((32, 32, 1)), "no real digits for images of shape"),
 ])
 def test_bad_arguments_are_refused_with_the_allowed_values(make, message):
     with pytest.raises(ValueError, match=message):

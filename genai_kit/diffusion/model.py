@@ -18,7 +18,7 @@ import numpy as np
 import tensorflow as tf
 from keras import ops
 
-from genai_kit import checks, latent, pixels, tensorflow_messages
+from genai_kit import checks, latent, pixels, replicas, tensorflow_messages
 from genai_kit.diffusion.schedule import SAMPLERS, NoiseSchedule
 from genai_kit.models import seed_state
 from genai_kit.progress import progress_bar
@@ -220,28 +220,35 @@ class DiffusionModel(seed_state.SavesSeedState, keras.Model):
         low, high = self.value_range
         images = (ops.cast(x, "float32") - low) / (high - low) * 2.0 - 1.0
         batch_size = ops.shape(images)[0]
+        # (each replica of a tf.distribute run draws its slice of the global batch's numbers)
+        seed = self.seed_generator
         # 2. t ~ Uniform({0, ..., T-1})
-        timesteps = keras.random.randint((batch_size,), 0, self.schedule.num_timesteps,
-                                         dtype="int32", seed=self.seed_generator)
+        timesteps = replicas.draw(lambda shape: keras.random.randint(
+            shape, 0, self.schedule.num_timesteps, dtype="int32", seed=seed), (batch_size,))
         # 3. eps ~ N(0, I)
-        noise = keras.random.normal(ops.shape(images), seed=self.seed_generator)
+        noise = replicas.draw(lambda shape: keras.random.normal(shape, seed=seed),
+                              ops.shape(images))
         noisy_images = self.schedule.add_noise(images, noise, timesteps)
         inputs = [noisy_images, timesteps]
         if self.conditional:
             if y is None:
                 raise ValueError(NEEDS_LABELS)
-            keep = keras.random.uniform((batch_size,), seed=self.seed_generator) >= self.class_dropout
+            dropped = replicas.draw(lambda shape: keras.random.uniform(shape, seed=seed),
+                                    (batch_size,))
+            keep = dropped >= self.class_dropout
             inputs.append(ops.where(keep, ops.cast(y, "int32"), self.null_class))
         # 4. gradient step on || eps - eps_theta(x_t, t) ||^2
-        predicted_noise = self.network(inputs, training=training)
+        predicted_noise = ops.cast(self.network(inputs, training=training), "float32")
         return ops.mean(ops.square(noise - predicted_noise))
 
     def train_step(self, data):
         x, y, _ = keras.utils.unpack_x_y_sample_weight(data)
         with tf.GradientTape() as tape:
             loss = self.compute_loss(x=x, y=y, training=True)
+            # the replicas' gradients are added up: each contributes its share of the mean
+            replica_loss = loss / replicas.count()
         weights = self.network.trainable_weights
-        self.optimizer.apply_gradients(zip(tape.gradient(loss, weights), weights))
+        self.optimizer.apply_gradients(zip(tape.gradient(replica_loss, weights), weights))
         self._update_ema()
         self.loss_tracker.update_state(loss)
         return {"loss": self.loss_tracker.result()}

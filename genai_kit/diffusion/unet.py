@@ -89,6 +89,10 @@ def build_unet(image_shape=(28, 28, 1), widths=(32, 64, 64), blocks_per_level=1,
     image_shape = tuple(int(size) for size in image_shape)
     if len(image_shape) != 3:
         raise ValueError(f"image_shape must be (H, W, C), got {image_shape}")
+    widths = tuple(int(width) for width in widths)
+    if not widths or any(width < 1 or width % NORM_GROUPS for width in widths):
+        raise ValueError(f"widths must be multiples of {NORM_GROUPS} (the group normalization's "
+                         f"groups), got {widths}: e.g. (16, 32, 64)")
     factor = 2 ** (len(widths) - 1)
     if image_shape[0] % factor or image_shape[1] % factor:
         raise ValueError(
@@ -129,6 +133,7 @@ def build_unet(image_shape=(28, 28, 1), widths=(32, 64, 64), blocks_per_level=1,
     x = layers.Activation("swish")(x)
     # zero init: the untrained network predicts "no noise", a calm start for the MSE
     outputs = layers.Conv2D(image_shape[-1], 3, padding="same", kernel_initializer="zeros",
+                            dtype="float32",
                             name="predicted_noise")(x)
     name = "unet" if num_classes is None else "conditional_unet"
     return keras.Model(inputs, outputs, name=name)

@@ -17,7 +17,7 @@ import math
 import keras
 import numpy as np
 
-from genai_kit import batches, checks
+from genai_kit import batches, checks, replicas
 from genai_kit.models import encoder_decoder, seed_state
 
 # the slides' recipe
@@ -94,11 +94,12 @@ class Autoencoder(seed_state.SavesSeedState, encoder_decoder.EncoderDecoderModel
                                    name="code")(self.encoder_body(images))
         self.encoder = keras.Model(images, codes, name="encoder")
         self.decoder = self.build_decoder()
+        self.built = True  # the encoder and decoder are built; nothing waits for a first batch
 
     def call(self, images, training=False):
         if training and self.noise_stddev > 0:
-            noise = keras.random.normal(keras.ops.shape(images), stddev=self.noise_stddev,
-                                        seed=self.seed_generator)
+            noise = replicas.draw(lambda shape: keras.random.normal(
+                shape, stddev=self.noise_stddev, seed=self.seed_generator), keras.ops.shape(images))
             images = keras.ops.clip(images + noise, 0.0, 1.0)
         return self.decoder(self.encoder(images, training=training), training=training)
 

@@ -41,9 +41,10 @@ import keras
 import tensorflow as tf
 from keras import layers, ops
 
-from genai_kit import batches, checks, config, latent, pixels
+from genai_kit import batches, checks, latent, pixels, replicas
 from genai_kit.models import seed_state
 from genai_kit.models.batch_normalization import FusedBatchNormalization
+from genai_kit.precision import resolve_dtype_policy  # noqa: F401  (the DCGAN's policies)
 
 # architecture of assignment 4
 LATENT_DIM = 100
@@ -58,35 +59,6 @@ BATCH_NORM_MOMENTUM = 0.9
 # optimization of assignment 4, plus the DCGAN paper's beta_1 = 0.5
 LEARNING_RATE = 1e-4
 BETA_1 = 0.5
-
-
-def resolve_dtype_policy(dtype_policy="auto"):
-    """The Keras dtype policy the DCGAN's layers compute in.
-
-    Args:
-        dtype_policy: "auto", or a Keras policy name ("float32", "mixed_bfloat16", ...).
-            "auto" is "mixed_bfloat16" on a machine without a GPU whose CPU computes
-            bfloat16 natively (``config.cpu_computes_bfloat16()``), as long as the global
-            Keras policy is its default "float32"; otherwise it is the global policy.
-    Returns:
-        str, the policy name.
-    """
-    if dtype_policy == "auto":
-        global_policy = keras.mixed_precision.global_policy().name
-        if (
-            global_policy == "float32"
-            and config.cpu_computes_bfloat16()
-            and not tf.config.list_physical_devices("GPU")
-        ):
-            return "mixed_bfloat16"
-        return global_policy
-    try:
-        return keras.DTypePolicy(dtype_policy).name
-    except ValueError as error:
-        raise ValueError(
-            f'dtype_policy must be "auto" or a Keras dtype policy such as "float32" or '
-            f'"mixed_bfloat16", got {dtype_policy!r}'
-        ) from error
 
 
 def build_dcgan_generator(
@@ -363,21 +335,14 @@ class DCGAN(seed_state.SavesSeedState, keras.Model):
         noise = self._replica_normal(ops.shape(images))
         return images + self.instance_noise * ops.cast(noise, images.dtype)
 
-    # under tf.distribute each replica runs train_step on its slice of the global batch
+    # under tf.distribute each replica runs train_step on its slice of the global batch:
+    # see genai_kit.replicas
     def _replica_mean(self, per_example_loss):
-        # the optimizer sums the replicas' gradients: dividing by the replica count makes
-        # that sum the gradient of the mean over the global batch
-        replicas = tf.distribute.get_strategy().num_replicas_in_sync
-        return ops.mean(per_example_loss) / replicas
+        return replicas.mean(per_example_loss)
 
     def _replica_normal(self, shape):
-        # every replica draws the noise of the whole global batch from the shared seed and
-        # keeps its own slice: replicas get different noise, and N devices draw the same
-        # noise as one device would for the same global batch
-        replicas = tf.distribute.get_strategy().num_replicas_in_sync
-        replica_id = tf.distribute.get_replica_context().replica_id_in_sync_group
-        noise = keras.random.normal((shape[0] * replicas, *shape[1:]), seed=self.seed_generator)
-        return noise[replica_id * shape[0]:(replica_id + 1) * shape[0]]
+        return replicas.draw(lambda size: keras.random.normal(size, seed=self.seed_generator),
+                             shape)
 
     def fit(self, x=None, y=None, *args, **kwargs):
         """``keras.Model.fit`` on images in [-1, 1], checked, with Grappler's remapper off.
@@ -438,9 +403,8 @@ class DCGAN(seed_state.SavesSeedState, keras.Model):
         self.discriminator_optimizer.apply_gradients(zip(discriminator_grads, discriminator_weights))
         self.generator_optimizer.apply_gradients(zip(generator_grads, generator_weights))
 
-        replicas = tf.distribute.get_strategy().num_replicas_in_sync
-        self.d_loss_tracker.update_state(d_loss * replicas)
-        self.g_loss_tracker.update_state(g_loss * replicas)
+        self.d_loss_tracker.update_state(d_loss * replicas.count())
+        self.g_loss_tracker.update_state(g_loss * replicas.count())
         self.real_score_tracker.update_state(ops.sigmoid(real_logits))
         self.fake_score_tracker.update_state(ops.sigmoid(fake_logits))
         return {metric.name: metric.result() for metric in self.metrics}

@@ -19,7 +19,7 @@ not comparable with published numbers on binarized MNIST (about -85 nats).
 import keras
 import numpy as np
 
-from genai_kit import batches, checks, latent
+from genai_kit import batches, checks, latent, replicas
 from genai_kit.models import autoencoder, encoder_decoder, seed_state
 
 LATENT_DIM = 16
@@ -68,7 +68,10 @@ class Reparameterization(seed_state.SavesSeedState, keras.layers.Layer):
 
     def call(self, inputs):
         z_mean, z_log_var = inputs
-        epsilon = keras.random.normal(keras.ops.shape(z_mean), seed=self.seed_generator)
+        # (each replica of a tf.distribute run draws its slice of the global batch's noise)
+        epsilon = replicas.draw(
+            lambda shape: keras.random.normal(shape, seed=self.seed_generator),
+            keras.ops.shape(z_mean))
         return z_mean + keras.ops.exp(0.5 * z_log_var) * epsilon
 
     def get_config(self):
@@ -131,6 +134,7 @@ class VAE(encoder_decoder.EncoderDecoderModel):
         self.total_loss_tracker = keras.metrics.Mean(name="loss")
         self.reconstruction_loss_tracker = keras.metrics.Mean(name="reconstruction_loss")
         self.kl_loss_tracker = keras.metrics.Mean(name="kl_loss")
+        self.built = True  # the encoder and decoder are built; nothing waits for a first batch
 
     @property
     def beta(self):
@@ -163,7 +167,8 @@ class VAE(encoder_decoder.EncoderDecoderModel):
         self.total_loss_tracker.update_state(total)
         self.reconstruction_loss_tracker.update_state(reconstruction)
         self.kl_loss_tracker.update_state(kl)
-        return total
+        # the replicas' gradients are added up: each contributes its share of the mean
+        return total / replicas.count()
 
     def encode(self, images, batch_size=256):
         """q(z|x) of images (n, H, W, C) in [0, 1]: numpy (z_mean, z_log_var), each (n, latent_dim)."""
