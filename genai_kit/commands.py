@@ -71,7 +71,7 @@ def _check_in_range(option, value, low, high, why):
 
 
 def sample_images(model, num, seed=0, class_label=None, guidance=None, steps=None,
-                  sampler=None):
+                  sampler=None, eta=None):
     """The images of ``python -m genai_kit sample``: numpy float32 (num, H, W, C) in [0, 1].
 
     Args:
@@ -81,12 +81,13 @@ def sample_images(model, num, seed=0, class_label=None, guidance=None, steps=Non
         class_label: a digit 0..9 for every image (class-conditional diffusion only); None:
             a conditional model draws the digits 0..9 in turn.
         guidance: classifier-free guidance scale (with a class; conditional diffusion only).
-        steps, sampler: reverse steps and "ddim"/"ddpm" (diffusion only); None: the model's.
+        steps, sampler, eta: reverse steps, "ddim"/"ddpm" and DDIM's noise level in [0, 1]
+            (diffusion only); None: the model's.
     """
     diffusion = hasattr(model, "schedule")
     conditional = getattr(model, "conditional", False)
-    if (steps is not None or sampler is not None) and not diffusion:
-        raise ValueError(f"--steps and --sampler apply to diffusion models only; "
+    if (steps is not None or sampler is not None or eta is not None) and not diffusion:
+        raise ValueError(f"--steps, --sampler and --eta apply to diffusion models only; "
                          f"{type(model).__name__} samples in one pass: leave them out")
     if (class_label is not None or guidance is not None) and not conditional:
         raise ValueError(f"{type(model).__name__} is unconditional: --class and --guidance "
@@ -96,6 +97,7 @@ def sample_images(model, num, seed=0, class_label=None, guidance=None, steps=Non
     if diffusion:
         _check_in_range("--steps", steps, 1, model.schedule.num_timesteps,
                         f" (the model has T = {model.schedule.num_timesteps} timesteps)")
+        _check_in_range("--eta", eta, 0.0, 1.0, " (0: deterministic DDIM, 1: DDPM's noise)")
     if conditional:
         _check_in_range("--class", class_label, 0, model.num_classes - 1, " (a digit)")
     if not diffusion:
@@ -106,7 +108,7 @@ def sample_images(model, num, seed=0, class_label=None, guidance=None, steps=Non
         labels = np.full(num, class_label)
     elif conditional:
         labels = np.arange(num) % model.num_classes
-    return model.sample(num, num_steps=steps, sampler=sampler, class_labels=labels,
+    return model.sample(num, num_steps=steps, sampler=sampler, eta=eta, class_labels=labels,
                         guidance_scale=guidance, seed=seed)
 
 
@@ -126,7 +128,8 @@ def run_sample(arguments):
     model = load_model(arguments.model)
     images = sample_images(model, arguments.num, seed=arguments.seed,
                            class_label=arguments.class_label, guidance=arguments.guidance,
-                           steps=arguments.steps, sampler=arguments.sampler)
+                           steps=arguments.steps, sampler=arguments.sampler,
+                           eta=arguments.eta)
     from genai_kit import plots
 
     plots.save_image_grid(out, images, value_range=(0, 1), ncols=arguments.ncols)
@@ -184,6 +187,8 @@ def add_sample_arguments(parser):
                         help="reverse steps (diffusion; default: the model's, 50)")
     parser.add_argument("--sampler", choices=SAMPLERS, default=None,
                         help="diffusion sampler (default: the model's, ddim)")
+    parser.add_argument("--eta", type=float, default=None,
+                        help="DDIM's noise level in [0, 1] (diffusion; default: the model's)")
     parser.add_argument("--ncols", type=int, default=8, help="images per grid row")
     parser.add_argument("--out", required=True, help="the PNG to write, e.g. grid.png")
 

@@ -240,6 +240,7 @@ _DIFFUSION_OPTIONS = {
     "epochs": int, "batch_size": int, "learning_rate": float, "num_examples": int,
     "widths": _tuple_of_ints, "num_timesteps": int, "beta_start": float, "beta_end": float,
     "class_dropout": float, "ema_decay": float, "sampler": str, "sampling_steps": int,
+    "eta": float,
 }
 
 

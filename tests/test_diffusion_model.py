@@ -227,3 +227,18 @@ def test_recording_intermediates_leaves_the_samples_unchanged(model):
         recorded, _ = model.sample(2, num_steps=9, sampler="ddpm", seed=4, compiled=compiled,
                                    return_intermediates=True, num_intermediates=4)
         np.testing.assert_array_equal(recorded, plain)
+
+
+def test_the_models_eta_is_what_generate_and_sample_use_and_it_is_saved(tmp_path):
+    model = tiny_model(eta=1.0, num_sampling_steps=4)
+    latents = latent.latent_batch(model, 3, seed=2)
+    stochastic = model.sample(latents=latents, num_steps=4, eta=1.0, seed=0)
+    # the same code path, the same seed: the same images, bit for bit
+    np.testing.assert_array_equal(model.generate(latents), stochastic)
+    np.testing.assert_array_equal(model.sample(latents=latents, num_steps=4, seed=0), stochastic)
+    deterministic = model.sample(latents=latents, num_steps=4, eta=0.0, seed=0)
+    assert np.abs(deterministic - stochastic).max() > 0.01
+    model.save(tmp_path / "model.keras")
+    assert keras.saving.load_model(tmp_path / "model.keras").eta == 1.0
+    with pytest.raises(ValueError, match="eta must be"):
+        tiny_model(eta=1.5)

@@ -86,6 +86,10 @@ class DiffusionModel(seed_state.SavesSeedState, keras.Model):
             or (-1, 1) for ``image_dataset``; the model works in [-1, 1] internally.
         sampler: default sampler of ``generate``: "ddim" or "ddpm".
         num_sampling_steps: default number of steps of ``generate``.
+        eta: default DDIM noise level of ``generate`` and ``sample``, in [0, 1]: 0 is the
+            deterministic DDIM, 1 adds the noise of DDPM's posterior at every step, which
+            corrects part of the network's error on the way (a better FID when the network
+            is imperfect).
         seed: seed of the training randomness (timesteps, noise, label dropout); its
             position is saved with the weights, so training continues after a load as it
             would have without one.
@@ -97,7 +101,7 @@ class DiffusionModel(seed_state.SavesSeedState, keras.Model):
 
     def __init__(self, network, schedule=None, ema_decay=0.999, class_dropout=0.1,
                  value_range=(0, 1), sampler="ddim", num_sampling_steps=50, seed=None,
-                 **kwargs):
+                 eta=0.0, **kwargs):
         super().__init__(**kwargs)
         # its integer timesteps would print oneDNN's data-type notice on CPUs without AVX-512
         tensorflow_messages.use_up_onednn_data_type_notice()
@@ -121,6 +125,8 @@ class DiffusionModel(seed_state.SavesSeedState, keras.Model):
         self.num_sampling_steps = checks.integer("num_sampling_steps", num_sampling_steps,
                                                  minimum=1, hint=": 50 is usual for DDIM")
         self.seed = seed
+        self.eta = checks.number("eta", eta, 0.0, 1.0,
+                                 hint=" (0: deterministic DDIM, 1: DDPM's noise)")
         self.image_shape = tuple(int(size) for size in network.inputs[0].shape[1:])
         self.num_classes = None
         if len(network.inputs) == 3:
@@ -288,7 +294,7 @@ class DiffusionModel(seed_state.SavesSeedState, keras.Model):
                                    tf.constant(labels), scale, guided=guidance_scale is not None)
         return ops.convert_to_numpy(noise)
 
-    def sample(self, num_samples=None, num_steps=None, sampler=None, eta=0.0,
+    def sample(self, num_samples=None, num_steps=None, sampler=None, eta=None,
                guidance_scale=None, class_labels=None, seed=0, latents=None,
                compiled=True, return_intermediates=False, num_intermediates=10):
         """Runs the reverse process from pure noise to images.
@@ -298,7 +304,8 @@ class DiffusionModel(seed_state.SavesSeedState, keras.Model):
             num_steps: number of reverse steps, at most T (default: ``num_sampling_steps``).
             sampler: "ddpm" (stochastic, the paper's Algorithm 2) or "ddim" (default:
                 ``self.sampler``).
-            eta: DDIM noise in [0, 1], 0 = deterministic (ignored by DDPM).
+            eta: DDIM noise in [0, 1], 0 = deterministic (ignored by DDPM); default: the
+                model's ``eta``.
             guidance_scale: classifier-free guidance scale s (conditional models with
                 ``class_labels`` only); None = plain conditional/unconditional sampling.
             class_labels: int (n,) in [0, num_classes) for a conditional model; None samples
@@ -318,6 +325,7 @@ class DiffusionModel(seed_state.SavesSeedState, keras.Model):
         sampler = self.sampler if sampler is None else sampler
         if sampler not in SAMPLERS:
             raise ValueError(f"sampler must be one of {SAMPLERS}, got {sampler!r}")
+        eta = self.eta if eta is None else eta
         if not 0.0 <= float(eta) <= 1.0:
             raise ValueError(f"eta must be in [0, 1] (0: deterministic DDIM, 1: DDPM noise), got {eta}")
         num_steps = self.num_sampling_steps if num_steps is None else checks.integer(
@@ -515,6 +523,7 @@ class DiffusionModel(seed_state.SavesSeedState, keras.Model):
             "sampler": self.sampler,
             "num_sampling_steps": self.num_sampling_steps,
             "seed": self.seed,
+            "eta": self.eta,
         }
 
     @classmethod

@@ -31,6 +31,7 @@ class Settings:
         ema_decay: decay of the moving average of the weights that sampling uses.
         sampler: "ddim" or "ddpm", what ``model.generate`` uses.
         sampling_steps: reverse steps of ``model.generate``, in [1, num_timesteps].
+        eta: DDIM noise level of ``model.generate``, in [0, 1] (0: deterministic).
     """
     # data
     batch_size: int = 64
@@ -51,6 +52,7 @@ class Settings:
     # sampling
     sampler: str = "ddim"
     sampling_steps: int = 50
+    eta: float = 0.0
 
 
 FULL = Settings()
@@ -93,6 +95,7 @@ def build_model(settings, schedule=None, seed=0):
     model = DiffusionModel(
         network, schedule=noise_schedule(settings) if schedule is None else schedule,
         ema_decay=settings.ema_decay, class_dropout=settings.class_dropout,
-        sampler=settings.sampler, num_sampling_steps=settings.sampling_steps, seed=seed)
+        sampler=settings.sampler, num_sampling_steps=settings.sampling_steps, seed=seed,
+        eta=settings.eta)
     model.compile(optimizer=keras.optimizers.Adam(settings.learning_rate))
     return model
