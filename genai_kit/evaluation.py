@@ -274,3 +274,18 @@ def model_report(model, num_samples=500, seed=0, guidance_scales=GUIDANCE_SCALES
     elif hasattr(model, "reconstruct"):
         report["mse"] = float(np.mean(np.square(model.reconstruct(real) - real)))
     return report
+
+
+def flat_figures(report):
+    """A :func:`model_report`'s figures as {name: float}, nested ones named "outer.inner".
+
+    The counts ("num_samples", "num_real", "seed") are left out: they describe the
+    measurement, not the model.
+    """
+    flat = {}
+    for key, value in report.items():
+        if isinstance(value, dict):
+            flat.update({f"{key}.{inner}": float(number) for inner, number in value.items()})
+        elif key not in ("num_samples", "num_real", "seed"):
+            flat[key] = float(value)
+    return flat

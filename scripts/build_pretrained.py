@@ -32,29 +32,39 @@ GUARD_SAMPLES, GUARD_SEEDS, GUARD_SCALES = 200, (0, 1, 2), (3.0,)
 # at each step corrects part of the network's error (a much better FID than eta = 0)
 SHIPPED_DIFFUSION_ETA = 1.0
 
-# name -> the training command's arguments after ``python -m genai_kit train`` (without --out)
+# name -> the training stages: each the arguments after ``python -m genai_kit train``
+# (without --out), run in turn on the same run folder (a later stage resumes the earlier one)
 RECIPES = {
-    "diffusion": ["diffusion", "--data", "bundled_mnist", "--epochs", "150", "--seed", "0"],
-    "dcgan": ["dcgan", "--data", "colour_digits", "--epochs", "120", "--batch-size", "64",
-              "--label-smoothing", "0.1", "--seed", "0"],
-    "vae": ["vae", "--data", "bundled_mnist", "--epochs", "60", "--seed", "0"],
-    "autoencoder": ["autoencoder", "--data", "bundled_mnist", "--epochs", "40", "--seed", "0"],
+    "diffusion": [["diffusion", "--data", "bundled_mnist", "--epochs", "150", "--seed", "0"]],
+    # 120 epochs at the assignment's learning rate, then 20 at half of it (a calmer game:
+    # FID 42.9 -> 41.4 and 70.5% -> 72.5% recognised on 200 samples)
+    "dcgan": [["dcgan", "--data", "colour_digits", "--epochs", "120", "--batch-size", "64",
+               "--label-smoothing", "0.1", "--seed", "0"],
+              ["dcgan", "--data", "colour_digits", "--epochs", "140", "--batch-size", "64",
+               "--label-smoothing", "0.1", "--seed", "0", "--learning-rate", "5e-5"]],
+    "vae": [["vae", "--data", "bundled_mnist", "--epochs", "60", "--seed", "0"]],
+    "autoencoder": [["autoencoder", "--data", "bundled_mnist", "--epochs", "40", "--seed", "0"]],
 }
 
 
 def recipe(name, epochs=None):
-    """The training arguments of ``name``, with ``--epochs`` replaced when given."""
-    arguments = list(RECIPES[name])
+    """The training stages of ``name``, the last one's ``--epochs`` replaced when given."""
+    stages = [list(stage) for stage in RECIPES[name]]
     if epochs is not None:
-        arguments[arguments.index("--epochs") + 1] = str(epochs)
-    return arguments
+        stages[-1][stages[-1].index("--epochs") + 1] = str(epochs)
+    return stages
 
 
-def train(name, arguments):
+def command_line(name, stage):
+    return "python -m genai_kit train " + " ".join(stage) + f" --out runs/pretrained/{name}"
+
+
+def train(name, stages):
     out = RUNS / name
-    command = [sys.executable, "-m", "genai_kit", "train", *arguments, "--out", str(out)]
-    print("running", " ".join(command[1:]), flush=True)
-    subprocess.run(command, check=True, cwd=REPOSITORY)
+    for stage in stages:
+        command = [sys.executable, "-m", "genai_kit", "train", *stage, "--out", str(out)]
+        print("running", " ".join(command[1:]), flush=True)
+        subprocess.run(command, check=True, cwd=REPOSITORY)
 
 
 def export(name):
@@ -72,6 +82,7 @@ def export(name):
                            + (f"; sampling eta {SHIPPED_DIFFUSION_ETA:g}" if name == "diffusion"
                               else ""),
                "optimizer_steps": int(_optimizer_steps(run_model)),
+               "precision": _training_policy(run_model),
                "last_epoch": _last_history_row(out / "history.csv")}
     if name == "dcgan":
         model = precision.float32_copy(run_model.generator)
@@ -88,6 +99,17 @@ def export(name):
     ASSETS.mkdir(parents=True, exist_ok=True)
     model.save(ASSETS / f"{name}.keras")
     return trained
+
+
+def _training_policy(model):
+    """What the run's networks computed in: the policy of their first layer with a kernel."""
+    networks = [getattr(model, part) for part in ("generator", "network", "encoder")
+                if hasattr(model, part)]
+    for network in networks:
+        for layer in network.layers:
+            if hasattr(layer, "kernel"):
+                return layer.dtype_policy.name
+    return "float32"
 
 
 def _optimizer_steps(model):
@@ -120,41 +142,67 @@ def guard(name):
     model = pretrained.load(name)
     reports = [evaluation.model_report(model, num_samples=GUARD_SAMPLES, seed=seed,
                                        guidance_scales=GUARD_SCALES) for seed in GUARD_SEEDS]
-    flat = [_flatten(report) for report in reports]
+    flat = [evaluation.flat_figures(report) for report in reports]
     spread = {key: float(np.std([values[key] for values in flat], ddof=1)) for key in flat[0]}
     return {"num_samples": GUARD_SAMPLES, "seeds": list(GUARD_SEEDS),
             "guidance_scales": list(GUARD_SCALES), "figures": flat[0], "spread": spread}
 
 
-def _flatten(report):
-    """The report's figures as {name: number}, nested ones as "outer.inner"."""
-    flat = {}
-    for key, value in report.items():
-        if isinstance(value, dict):
-            flat.update({f"{key}.{inner}": float(number) for inner, number in value.items()})
-        elif key not in ("num_samples", "num_real", "seed"):
-            flat[key] = float(value)
-    return flat
+def table():
+    """The records as the markdown table of assets/README.md (printed by --table)."""
+    rows = ["| model | trained | size | MNIST-FID (n = 500) | recognised, effective classes "
+            "| its own figures |", "| --- | --- | --- | --- | --- | --- |"]
+    for name in sorted(RECIPES):
+        path = ASSETS / f"{name}.json"
+        if not path.is_file():
+            continue
+        record = json.loads(path.read_text())
+        figures, trained = record["figures"], record["trained"]
+        own = []
+        if "guidance_adherence" in figures:
+            own.append("guidance adherence " + ", ".join(
+                f"{value:.2f} at {scale}" for scale, value in figures["guidance_adherence"].items())
+                + " (chance 0.10)")
+        if "colour_spread" in figures:
+            spread, real = figures["colour_spread"], figures["real_colour_spread"]
+            own.append(f"colour spread: strokes {spread['stroke']:.3f}, backgrounds "
+                       f"{spread['background']:.3f} (real digits {real['stroke']:.3f}, "
+                       f"{real['background']:.3f})")
+        if "mse" in figures:
+            own.append(f"held-out MSE {figures['mse']:.4f}")
+        if "elbo" in figures:
+            own.append(f"held-out ELBO {figures['elbo']:.1f} nats")
+        rows.append(f"| `{name}` | {trained['epochs']} epochs, {trained['optimizer_steps']:,} "
+                    f"steps, {trained['precision']} | {record['size_bytes'] / 1e6:.1f} MB | "
+                    f"{figures['fid']:.1f} | {figures['recognised']:.1%}, "
+                    f"{figures['effective_classes']:.2f} | {'; '.join(own)} |")
+    return "\n".join(rows)
 
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("name", choices=sorted(RECIPES))
+    parser.add_argument("name", choices=sorted(RECIPES), nargs="?")
+    parser.add_argument("--table", action="store_true",
+                        help="print the records as assets/README.md's table, and stop")
     parser.add_argument("--epochs", type=int, default=None,
                         help="train this many epochs instead of the recipe's (recorded)")
     parser.add_argument("--measure-only", action="store_true",
                         help="re-measure the shipped file and update its figures")
     arguments = parser.parse_args(argv)
+    if arguments.table:
+        print(table())
+        return
+    if arguments.name is None:
+        parser.error("name a model, or pass --table")
     name = arguments.name
     record_path = ASSETS / f"{name}.json"
     if arguments.measure_only:
         record = json.loads(record_path.read_text())
     else:
-        training_arguments = recipe(name, arguments.epochs)
-        train(name, training_arguments)
+        stages = recipe(name, arguments.epochs)
+        train(name, stages)
         record = {"name": name,
-                  "command": "python -m genai_kit train " + " ".join(training_arguments)
-                             + f" --out runs/pretrained/{name}",
+                  "command": " && ".join(command_line(name, stage) for stage in stages),
                   "rebuild": f"python scripts/build_pretrained.py {name}"
                              + (f" --epochs {arguments.epochs}" if arguments.epochs else ""),
                   "trained": export(name)}

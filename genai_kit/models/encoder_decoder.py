@@ -141,7 +141,16 @@ class EncoderDecoderModel(keras.Model):
         """The sampling protocol: ``decode`` clipped to [0, 1] (see genai_kit.sampling)."""
         return pixels.to_unit_range(self.decode(latents), pixels.UNIT_RANGE)
 
+    def sample(self, num_samples, seed=0):
+        """Decodings of ``num_samples`` codes z ~ N(0, I) (seeded): numpy (n, H, W, C) in [0, 1].
+
+        For a VAE these are new images from its prior; an autoencoder's codes follow no such
+        distribution, so its decodings of random codes show why it is no generator.
+        """
+        return self.generate(latent.latent_batch(self, num_samples, seed=seed))
+
     # ------------------------------------------------------------------ saving
+
     def get_config(self):
         return {
             **super().get_config(),

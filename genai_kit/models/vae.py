@@ -19,7 +19,7 @@ not comparable with published numbers on binarized MNIST (about -85 nats).
 import keras
 import numpy as np
 
-from genai_kit import batches, checks, latent, replicas
+from genai_kit import batches, checks, replicas
 from genai_kit.models import autoencoder, encoder_decoder, seed_state
 
 LATENT_DIM = 16
@@ -180,10 +180,6 @@ class VAE(encoder_decoder.EncoderDecoderModel):
         """Decodings of the codes' means (no sampling noise): numpy (n, H, W, C) in [0, 1]."""
         z_mean, _ = self.encode(images, batch_size)
         return self.decode(z_mean, batch_size)
-
-    def sample(self, num_samples, seed=0):
-        """New images from the prior: decode z ~ N(0, I). numpy (n, H, W, C) in [0, 1]."""
-        return self.generate(latent.latent_batch(self, num_samples, seed=seed))
 
     def elbo(self, images, batch_size=256):
         """Held-out ELBO per image in nats (one z sample per image), with its two parts.
