@@ -8,7 +8,7 @@ import keras
 import numpy as np
 import pytest
 
-from genai_kit import latent
+from genai_kit import config, latent
 from genai_kit.models import dcgan
 from tolerances import assert_rounding_close, network_roundings
 
@@ -121,7 +121,7 @@ def test_mixed_bfloat16_networks_compute_in_bfloat16_and_answer_in_float32():
 
 
 def test_auto_policy_is_mixed_bfloat16_only_on_cpus_that_compute_it(monkeypatch):
-    monkeypatch.setattr(dcgan.config, "cpu_computes_bfloat16", lambda: True)
+    monkeypatch.setattr(config, "cpu_computes_bfloat16", lambda: True)
     assert dcgan.resolve_dtype_policy("auto") == "mixed_bfloat16"
     assert dcgan.resolve_dtype_policy("float32") == "float32"
     # a policy the student set globally wins over "auto"
@@ -130,7 +130,7 @@ def test_auto_policy_is_mixed_bfloat16_only_on_cpus_that_compute_it(monkeypatch)
         assert dcgan.resolve_dtype_policy("auto") == "mixed_float16"
     finally:
         keras.mixed_precision.set_global_policy("float32")
-    monkeypatch.setattr(dcgan.config, "cpu_computes_bfloat16", lambda: False)
+    monkeypatch.setattr(config, "cpu_computes_bfloat16", lambda: False)
     assert dcgan.resolve_dtype_policy("auto") == "float32"
     generator = dcgan.build_dcgan_generator(**SMALL_GENERATOR)
     assert generator.get_layer("upsample_1").compute_dtype == "float32"
