@@ -328,6 +328,27 @@ def _unreadable_backup(out, problem):
                       "the run over")
 
 
+def check_resumable(out):
+    """Epochs the run in ``out`` has finished (0 for a new run), or a ValueError saying how
+    to start over when its only backup cannot be read."""
+    backup_folder, finished, problem = usable_backup(out)
+    if backup_folder is None and problem is not None:
+        raise _unreadable_backup(out, problem)
+    return finished
+
+
+def epoch_batches(dataset, steps_per_epoch=None):
+    """The batches ``fit`` reads: ``dataset`` itself, or repeated without end when epochs have
+    a fixed number of steps; a dataset without batches is refused (epochs of 0 steps)."""
+    if int(dataset.cardinality()) == 0:
+        raise ValueError("the data set has no batches, so every epoch would train 0 steps: "
+                         "use a batch size of at most the number of images")
+    if steps_per_epoch is not None:
+        # epochs of a fixed number of steps draw from one endless stream of shuffled passes
+        dataset = dataset.repeat()
+    return dataset
+
+
 def completed_epochs(out):
     """Epochs a run in ``out`` has finished and can resume after (0 for a new run)."""
     return usable_backup(out)[1]
@@ -512,21 +533,14 @@ def train_dcgan(
     """
     check_output_folder(out)
     check_run_settings(epochs, batch_size, learning_rate, beta_1, steps_per_epoch, num_samples)
-    backup_folder, finished, problem = usable_backup(out)
-    if backup_folder is None and problem is not None:
-        raise _unreadable_backup(out, problem)
+    finished = check_resumable(out)
     if isinstance(data_source, str):
         image_size = dcgan.IMAGE_SIZE if generator is None else generator.output_shape[1]
         dataset = data.image_dataset(data_source, image_size=image_size, batch_size=batch_size,
                                      seed=seed)
     else:
         dataset = data_source
-    if int(dataset.cardinality()) == 0:
-        raise ValueError("the data set has no batches, so every epoch would train 0 steps: "
-                         "use a batch size of at most the number of images")
-    if steps_per_epoch is not None:
-        # epochs of a fixed number of steps draw from one endless stream of shuffled passes
-        dataset = dataset.repeat()
+    dataset = epoch_batches(dataset, steps_per_epoch)
     keras.utils.set_random_seed(seed)
     with distribution_strategy(distribute).scope():
         if generator is None:

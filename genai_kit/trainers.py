@@ -44,19 +44,13 @@ def _check_common(out, epochs, batch_size, steps_per_epoch, num_samples):
     if steps_per_epoch is not None:
         checks.integer("steps_per_epoch", steps_per_epoch, minimum=1,
                        hint=", or None for one pass over the data")
-    backup_folder, _, problem = train.usable_backup(out)
-    if backup_folder is None and problem is not None:
-        raise train._unreadable_backup(out, problem)
+    train.check_resumable(out)
 
 
 def _run(model_name, build, dataset, out, epochs, steps_per_epoch, num_samples, seed,
          distribute, verbose, show, extra_callbacks):
     """Builds the model under the strategy and trains it: the part every trainer shares."""
-    if int(dataset.cardinality()) == 0:
-        raise ValueError("the data set has no batches, so every epoch would train 0 steps: "
-                         "use a batch size of at most the number of images")
-    if steps_per_epoch is not None:
-        dataset = dataset.repeat()
+    dataset = train.epoch_batches(dataset, steps_per_epoch)
     keras.utils.set_random_seed(seed)
     with train.distribution_strategy(distribute).scope():
         model = build()

@@ -1,5 +1,4 @@
 """``train autoencoder | vae | diffusion``: what a run writes, resuming, two devices, errors."""
-import csv
 import pathlib
 import subprocess
 import sys
@@ -12,6 +11,7 @@ import tensorflow as tf
 from genai_kit import __main__ as command_line
 from genai_kit import train, trainers
 from genai_kit.diffusion import settings as diffusion_settings
+from test_train_cli import history_epochs, run_command
 REPOSITORY = pathlib.Path(__file__).resolve().parent.parent
 TINY = {
     "autoencoder": ["--batch-size", "500", "--latent-dim", "4"],
@@ -19,16 +19,6 @@ TINY = {
     "diffusion": ["--batch-size", "16", "--widths", "8,8,8", "--num-examples", "32",
                   "--sampling-steps", "2", "--precision", "float32"],
 }
-
-
-def run_command(*arguments):
-    return subprocess.run([sys.executable, "-m", "genai_kit", *arguments], capture_output=True,
-                          text=True, cwd=REPOSITORY, timeout=600)
-
-
-def history_epochs(out):
-    with open(out / "history.csv") as file:
-        return [int(row["epoch"]) for row in csv.DictReader(file)]
 
 
 @pytest.mark.parametrize("model_name", sorted(TINY))
