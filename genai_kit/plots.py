@@ -64,7 +64,10 @@ def show_images(images, value_range=(0, 1), ncols=8, titles=None, title=None):
             raise ValueError(f"got {len(titles)} titles for {count} images: pass one per image")
         ncols = min(ncols, count)
         nrows = -(-count // ncols)
-        figure, axes = plt.subplots(nrows, ncols, figsize=(1.4 * ncols, 1.6 * nrows), squeeze=False)
+        # constrained layout keeps each row's titles clear of the images above them, which
+        # tight_layout does not do for square (fixed-aspect) image axes
+        figure, axes = plt.subplots(nrows, ncols, figsize=(1.4 * ncols, 1.7 * nrows + 0.4),
+                                    squeeze=False, layout="constrained")
         for axis in axes.flat:
             axis.axis("off")
         for axis, image, image_title in zip(axes.flat, images, titles):
@@ -72,7 +75,8 @@ def show_images(images, value_range=(0, 1), ncols=8, titles=None, title=None):
             axis.set_title(str(image_title), fontsize=9)
     if title:
         figure.suptitle(title)
-    figure.tight_layout()
+    if titles is None:
+        figure.tight_layout()
     return figure
 
 
