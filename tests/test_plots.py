@@ -26,3 +26,4 @@ def test_show_images_keeps_every_rows_titles_clear_of_the_images_above():
     for axis in axes[:10]:
         assert not axis.title.get_window_extent(renderer).overlaps(suptitle_box)
     plt.close(figure)
+
