@@ -82,3 +82,24 @@ def cpu_computes_bfloat16(cpuinfo_path="/proc/cpuinfo"):
         if line.startswith("flags"):
             flags.update(line.partition(":")[2].split())
     return bool(flags & _BFLOAT16_CPU_FLAGS)
+
+
+def accelerator_report(gpus=None):
+    """One line on what this notebook will train on, and how to get a GPU where it has none.
+
+    Args:
+        gpus: the GPU names to report; default: the GPUs TensorFlow sees.
+    Returns:
+        str, e.g. "training on 1 GPU: /physical_device:GPU:0", or, with no GPU, a line that
+        says how to switch one on in Colab and what the CPU can do.
+    """
+    if gpus is None:
+        import tensorflow as tf
+
+        gpus = [device.name for device in tf.config.list_physical_devices("GPU")]
+    if gpus:
+        return f"training on {len(gpus)} GPU{'s' if len(gpus) > 1 else ''}: {', '.join(gpus)}"
+    cpu = ("a CPU with bfloat16 instructions (the kit trains in mixed bfloat16)"
+           if cpu_computes_bfloat16() else "a CPU (float32)")
+    return (f"no GPU: training on {cpu}. Quick mode runs fine here; for the full run on Colab, "
+            "choose Runtime > Change runtime type > T4 GPU, then run the notebook again")

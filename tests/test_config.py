@@ -55,3 +55,4 @@ def test_onednn_capped_at_or_above_bfloat16_keeps_it(tmp_path, monkeypatch, isa)
     monkeypatch.delenv("TF_ENABLE_ONEDNN_OPTS", raising=False)
     monkeypatch.setenv("DNNL_MAX_CPU_ISA", isa)
     assert config.cpu_computes_bfloat16(cpuinfo(tmp_path, AMD_ZEN4_FLAGS))
+
