@@ -9,6 +9,8 @@
   define their meta-gradient.
 - ``evaluation``: adapt on held-out tasks, score after 0..n steps, confidence intervals.
 - ``few_shot``: N-way K-shot classification of the bundled MNIST digits.
+- ``sinusoid_experiment``: the paper's sinusoid experiment, shared by notebook 09 and the
+  benchmark; ``plots``: the week's figures.
 """
 from genai_kit.meta.first_order_maml import FirstOrderMAML
 from genai_kit.meta.joint_training import JointTraining

@@ -15,12 +15,26 @@ import keras
 import numpy as np
 
 from genai_kit import checks, data
-from genai_kit.meta import evaluation, inner_loop
+from genai_kit.meta import evaluation, inner_loop, maml, reptile
 
 META_TRAIN_DIGITS = (0, 1, 2, 3, 4)
 META_TEST_DIGITS = (5, 6, 7, 8, 9)
 # the classifier: flattened 28x28 images -> hidden ReLU layers -> N logits
 HIDDEN_UNITS = (128, 64)
+# episodes
+NUM_WAYS = 5
+NUM_QUERY = 15  # query images per class, in training and at test time
+META_BATCH_SIZE = 8  # episodes per meta-iteration
+# the learners: MAML takes one large step (as in the paper's classification runs), Reptile
+# several smaller ones; training from scratch takes many plain steps from a fresh network
+MAML_INNER_LEARNING_RATE = 0.4
+MAML_INNER_STEPS = 1
+REPTILE_INNER_LEARNING_RATE = 0.1
+REPTILE_INNER_STEPS = 5
+REPTILE_OUTER_STEP_SIZE = 0.5
+SCRATCH_LEARNING_RATE = 0.1
+SCRATCH_STEPS = 50
+LEARNERS = ("MAML", "Reptile")
 
 Episodes = collections.namedtuple(
     "Episodes", ["support_x", "support_y", "query_x", "query_y", "digits"])
@@ -119,3 +133,61 @@ def accuracy_after_steps(model, episodes, inner_learning_rate, num_steps):
     return evaluation.scores_after_steps(model, episodes, inner_learning_rate, num_steps,
                                          loss=inner_loop.sparse_cross_entropy,
                                          metric=inner_loop.sparse_accuracy)
+
+
+def build_learner(name, model):
+    """"MAML" or "Reptile" (``LEARNERS``) around ``model``, with the settings above."""
+    checks.choice("learner", name, LEARNERS)
+    if name == "MAML":
+        return maml.MAML(model, loss=inner_loop.sparse_cross_entropy,
+                         inner_learning_rate=MAML_INNER_LEARNING_RATE,
+                         num_inner_steps=MAML_INNER_STEPS)
+    return reptile.Reptile(model, loss=inner_loop.sparse_cross_entropy,
+                           inner_learning_rate=REPTILE_INNER_LEARNING_RATE,
+                           num_inner_steps=REPTILE_INNER_STEPS,
+                           outer_step_size=REPTILE_OUTER_STEP_SIZE)
+
+
+def inner_learning_rate(name):
+    """The step size the learner ``name`` adapts with, also at test time."""
+    return MAML_INNER_LEARNING_RATE if name == "MAML" else REPTILE_INNER_LEARNING_RATE
+
+
+def meta_train(name, num_shots, num_iterations, images_by_class=None, seed=0, progress_bar=True):
+    """Meta-trains a 5-way K-shot learner on digits 0-4 (training images), labels permuted.
+
+    Args:
+        name: "MAML" or "Reptile".
+        num_shots: K, int >= 1.
+        num_iterations: int >= 1, meta-iterations of ``META_BATCH_SIZE`` episodes.
+        images_by_class: dict digit -> images; None for the bundled training digits 0-4.
+        seed: int, seeds the initial weights and the episode draws.
+    Returns:
+        (model, history) as in ``MetaLearner.fit``.
+    """
+    if images_by_class is None:
+        images_by_class = digits_by_class("train", META_TRAIN_DIGITS)
+    model = build_classifier(NUM_WAYS, seed=seed)
+    learner = build_learner(name, model)
+    history = learner.fit(
+        lambda rng: sample_episodes(images_by_class, NUM_WAYS, num_shots, NUM_QUERY,
+                                    META_BATCH_SIZE, rng=rng),
+        num_iterations, seed=seed, progress_bar=progress_bar)
+    return model, history
+
+
+def held_out_episodes(num_shots, num_episodes, seed=1_000_000):
+    """5-way K-shot episodes of digits 5-9 from the bundled test images (never meta-trained on)."""
+    return sample_episodes(digits_by_class("test", META_TEST_DIGITS), NUM_WAYS, num_shots,
+                           NUM_QUERY, num_episodes, rng=seed)
+
+
+def from_scratch_accuracy(episodes, num_steps=SCRATCH_STEPS, learning_rate=SCRATCH_LEARNING_RATE,
+                          seed=0):
+    """The baseline: a freshly initialised classifier trained on each support set alone.
+
+    Returns numpy (num_episodes, num_steps + 1), query accuracy after 0..num_steps plain
+    gradient steps from the same random initialisation.
+    """
+    model = build_classifier(NUM_WAYS, seed=seed)
+    return accuracy_after_steps(model, episodes, learning_rate, num_steps)
