@@ -8,6 +8,7 @@ comparable. Tasks are adapted side by side (``tf.vectorized_map``); theta is not
 import numpy as np
 import scipy.stats
 import tensorflow as tf
+from keras import ops
 
 from genai_kit import checks, tensorflow_messages
 from genai_kit.meta import inner_loop
@@ -35,22 +36,29 @@ def scores_after_steps(model, tasks, inner_learning_rate, num_steps,
     metric = metric or loss
     weights = inner_loop.current_weights(model) if weights is None else list(weights)
 
+    def step_one(task):
+        task_weights, support_x, support_y = task
+        return inner_loop.gradient_step(model, task_weights, support_x, support_y,
+                                        inner_learning_rate, loss, second_order=False)
+
+    def score_one(task):
+        task_weights, query_x, query_y = task
+        outputs = inner_loop.predict_with(model, task_weights, query_x)
+        return ops.cast(metric(query_y, outputs), "float64")
+
     @tf.function
     def score_all(support_x, support_y, query_x, query_y):
-        def score_one(task):
-            task_support_x, task_support_y, task_query_x, task_query_y = task
-            fast_weights = weights
-            scores = []
-            for step in range(num_steps + 1):
-                if step > 0:
-                    fast_weights = inner_loop.gradient_step(
-                        model, fast_weights, task_support_x, task_support_y, inner_learning_rate,
-                        loss, second_order=False)
-                outputs = inner_loop.predict_with(model, fast_weights, task_query_x)
-                scores.append(metric(task_query_y, outputs))
-            return tf.stack(scores)
-
-        return tf.vectorized_map(score_one, (support_x, support_y, query_x, query_y))
+        # every task's fast weights side by side (tasks on axis 0); the steps run in a
+        # graph loop, so the graph holds one step whatever num_steps is
+        num_tasks = tf.shape(support_x)[0]
+        fast_weights = [tf.repeat(weight[None], num_tasks, axis=0) for weight in weights]
+        scores = tf.TensorArray(tf.float64, size=num_steps + 1)
+        scores = scores.write(0, tf.vectorized_map(score_one, (fast_weights, query_x, query_y)))
+        for step in tf.range(1, num_steps + 1):
+            fast_weights = tf.vectorized_map(step_one, (fast_weights, support_x, support_y))
+            scores = scores.write(step, tf.vectorized_map(score_one,
+                                                          (fast_weights, query_x, query_y)))
+        return tf.transpose(scores.stack())
 
     # a fresh graph per call (the weights and step count are baked in): its one trace is not a
     # retrace, so TensorFlow's warning about the traces it counts across calls is dropped
