@@ -170,3 +170,31 @@ def test_maml_adapts_in_one_step_where_the_pretrained_baseline_cannot():
         one_step[learner] = evaluation.scores_after_steps(model, held_out, 0.01, 1)[:, 1].mean()
     assert one_step[meta.MAML] < 1.5
     assert one_step[meta.MAML] < 0.6 * one_step[meta.JointTraining]
+
+
+# ---------------------------------------------------------------- the experiment's helpers
+def test_unknown_learner_names_are_refused_with_the_choices():
+    from genai_kit.meta import sinusoid_experiment
+    with pytest.raises(ValueError, match="choose one of 'MAML'"):
+        sinusoid_experiment.build_learner("maml++", sinusoid.build_regressor(seed=0))
+    with pytest.raises(ValueError, match="choose one of 'MAML', 'Reptile'"):
+        few_shot.build_learner("pretrained", few_shot.build_classifier(5, seed=0))
+
+
+def test_adapted_curves_start_at_the_model_and_follow_the_evaluation():
+    from genai_kit.meta import sinusoid_experiment
+    model = sinusoid.build_regressor(seed=0)
+    tasks = sinusoid.sample_tasks(2, 10, rng=3)
+    x = np.linspace(-5, 5, 7, dtype=np.float32)
+    curves = sinusoid_experiment.adapted_curves(model, tasks, x, steps=(0, 1, 3))
+    assert curves.shape == (3, 2, 7)
+    np.testing.assert_allclose(curves[0, 0], model(x[:, None]).numpy()[:, 0], rtol=1e-5, atol=1e-6)
+    # the curve after 3 steps, read at the query points, is what the evaluation scores
+    on_grid = sinusoid.Tasks(tasks.support_x, tasks.support_y, np.tile(x[None, :, None], (2, 1, 1)),
+                             sinusoid.sinusoid(np.tile(x[None, :, None], (2, 1, 1)),
+                                               tasks.amplitudes[:, None, None],
+                                               tasks.phases[:, None, None]).astype(np.float32),
+                             tasks.amplitudes, tasks.phases)
+    scores = sinusoid_experiment.evaluate(model, on_grid, num_steps=3)
+    expected = np.mean((curves[2] - on_grid.query_y[..., 0]) ** 2, axis=1)
+    np.testing.assert_allclose(scores[:, 3], expected, rtol=1e-4)
