@@ -35,8 +35,8 @@ def action_count(action_space, agent):
         raise ValueError(
             f"{agent} needs a discrete action space (gymnasium.spaces.Discrete), got "
             f"{action_space}: its network outputs one number per action. For continuous "
-            f"actions discretise them (e.g. gymnasium.wrappers.DiscretizeAction), or pick a "
-            f"discrete environment such as CartPole-v1")
+            f"actions discretise them (recent gymnasium releases have a DiscretizeAction "
+            f"wrapper), or pick a discrete environment such as CartPole-v1")
     if action_space.start != 0:
         raise ValueError(f"expected actions numbered from 0, got {action_space}")
     return int(action_space.n)
