@@ -6,6 +6,9 @@ steps and wall time it took; a seed that does not get there is printed as failed
 best 100-episode mean it reached. Also measures, in the same run:
 
 - the random policy's mean return over 100 episodes (the floor a learner has to beat);
+- with ``--algorithms ablations``, week 8's comparisons at the notebook's full budget: REINFORCE
+  with raw returns, normalised returns and a learned baseline, and DQN without its target
+  network, without its replay buffer, and with a constant epsilon (``genai_kit.rl.experiments``);
 - environment steps per second of the kit's acting (a compiled call of the network per
   step) against a loop that calls ``model.predict`` once per step on the same network, as a
   ratio, and the kit's whole DQN training loop (acting and a learning step per step).
@@ -13,6 +16,7 @@ best 100-episode mean it reached. Also measures, in the same run:
     python benchmarks/rl_cartpole.py                                  # both, seeds 0 1 2
     python benchmarks/rl_cartpole.py --algorithms reinforce --seeds 0 1 2 3 4
     python benchmarks/rl_cartpole.py --algorithms speed               # the speed ratio only
+    python benchmarks/rl_cartpole.py --algorithms ablations           # notebook 08, full budget
 """
 import argparse
 import time
@@ -21,7 +25,7 @@ import gymnasium
 import numpy as np
 
 import genai_kit  # noqa: F401  (before keras: TensorFlow defaults)
-from genai_kit.rl import dqn, loop, reinforce
+from genai_kit.rl import dqn, experiments, loop, reinforce
 
 ENV_ID = "CartPole-v1"
 SOLVED_RETURN = 475.0
@@ -71,10 +75,26 @@ def measure_speed(num_steps, predict_steps):
           f"predict's acting alone)")
 
 
+def run_ablations(seeds):
+    for algorithm, variants, budget in [
+            ("reinforce", experiments.reinforce_variants(),
+             {"num_episodes": experiments.REINFORCE_EPISODES}),
+            ("dqn", experiments.dqn_variants(experiments.DQN_STEPS),
+             {"max_steps": experiments.DQN_STEPS})]:
+        for label, options in variants.items():  # one row at a time, printed as it finishes
+            results = experiments.run_variants(algorithm, {label: options}, seeds,
+                                               env_id=ENV_ID, progress_bar=False, **budget)
+            table = experiments.summary(results).splitlines()
+            if label == next(iter(variants)):
+                print(f"\n{algorithm}, {budget}, seeds {list(seeds)}")
+                print("\n".join(table[:2]))
+            print(table[2], flush=True)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--algorithms", nargs="+", default=["speed", "reinforce", "dqn"],
-                        choices=["speed", "reinforce", "dqn"])
+                        choices=["speed", "reinforce", "dqn", "ablations"])
     parser.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2])
     parser.add_argument("--reinforce-episodes", type=int, default=3000,
                         help="REINFORCE's budget per seed")
@@ -89,6 +109,9 @@ def main():
           f"(std {floor.std():.1f})")
     if "speed" in args.algorithms:
         measure_speed(args.speed_steps, args.predict_steps)
+
+    if "ablations" in args.algorithms:
+        run_ablations(args.seeds)
 
     builders = {"reinforce": (make_reinforce, {"num_episodes": args.reinforce_episodes}),
                 "dqn": (make_dqn, {"max_steps": args.dqn_steps})}

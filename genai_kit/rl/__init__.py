@@ -7,9 +7,10 @@
 - :mod:`genai_kit.rl.dqn`: the Deep Q-Network: target network, Huber loss, epsilon-greedy
   exploration, double DQN.
 - :mod:`genai_kit.rl.loop`: the loop that runs an agent in an environment and logs returns.
+- :mod:`genai_kit.rl.experiments`: variants over several seeds, their summary and curves.
 
 Acting and learning call compiled functions (``tf.function``) on the networks, never
 ``model.predict`` once per environment step: ``predict`` builds a dataset and a loop per call,
 which costs far more than the network itself on a single observation.
 """
-from genai_kit.rl import dqn, loop, networks, reinforce, replay, returns, spaces  # noqa: F401
+from genai_kit.rl import dqn, experiments, loop, networks, reinforce, replay, returns, spaces  # noqa: F401,E501
