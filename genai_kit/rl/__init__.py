@@ -13,4 +13,5 @@ Acting and learning call compiled functions (``tf.function``) on the networks, n
 ``model.predict`` once per environment step: ``predict`` builds a dataset and a loop per call,
 which costs far more than the network itself on a single observation.
 """
-from genai_kit.rl import dqn, experiments, loop, networks, reinforce, replay, returns, spaces  # noqa: F401,E501
+from genai_kit.rl import (dqn, experiments, loop, networks, reinforce, replay,  # noqa: F401
+                          returns, spaces)

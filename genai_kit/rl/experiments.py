@@ -4,7 +4,6 @@ Week 8's notebook and ``benchmarks/rl_cartpole.py --algorithms ablations`` run t
 variants through these functions: the notebook with a short budget in quick mode, the
 benchmark with the notebook's full budget.
 """
-import gymnasium
 import matplotlib.pyplot as plt
 import numpy as np
 
@@ -85,8 +84,8 @@ def final_returns(logs, episodes=FINAL_EPISODES):
 
 def drop_from_best(logs, window=CURVE_WINDOW, episodes=FINAL_EPISODES):
     """How far each seed fell from its best ``window``-episode mean by the end: (seeds,), >= 0."""
-    return np.array([np.max(loop.moving_average(log.episode_returns, window))
-                     - log.last_mean(episodes) for log in logs])
+    return np.array([max(np.max(loop.moving_average(log.episode_returns, window))
+                         - log.last_mean(episodes), 0.0) for log in logs])
 
 
 def summary(results, episodes=FINAL_EPISODES):

@@ -31,10 +31,9 @@ def mlp(input_dim, output_dim, hidden_units=HIDDEN_UNITS, seed=0, name="mlp"):
     inputs = keras.Input((input_dim,))
     x = inputs
     for index, units in enumerate(hidden_units):
-        x = keras.layers.Dense(units, activation="relu",
-                               kernel_initializer=keras.initializers.GlorotUniform(int(seeds[index])),
+        initializer = keras.initializers.GlorotUniform(int(seeds[index]))
+        x = keras.layers.Dense(units, activation="relu", kernel_initializer=initializer,
                                name=f"hidden_{index}")(x)
-    outputs = keras.layers.Dense(output_dim,
-                                 kernel_initializer=keras.initializers.GlorotUniform(int(seeds[-1])),
-                                 name="output")(x)
+    initializer = keras.initializers.GlorotUniform(int(seeds[-1]))
+    outputs = keras.layers.Dense(output_dim, kernel_initializer=initializer, name="output")(x)
     return keras.Model(inputs, outputs, name=name)
