@@ -34,8 +34,7 @@ SOLVED_RETURN = 475.0
 # batches, less exploration at the end)
 DQN_SETTINGS = {
     "defaults": {},
-    "tuned": {"learning_rate": 2.5e-4, "batch_size": 128, "epsilon_end": 0.01,
-              "hidden_units": (128, 128)},
+    "tuned": dqn.LONG_RUN_SETTINGS,
 }
 
 

@@ -325,3 +325,14 @@ def test_reinforce_bootstraps_a_truncated_episode_with_its_value_and_not_a_termi
     bootstraps = np.array(bootstraps)
     assert np.all(bootstraps[~cut_off] == 0.0)
     assert np.all(bootstraps[cut_off] != 0.0)  # V(s') of an untrained value network
+
+
+def test_long_run_settings_build_the_wider_dqn_with_their_learning_rate_and_batch():
+    env = cartpole()
+    agent = dqn.DQN(env.observation_space, env.action_space, seed=0,
+                    **dqn.LONG_RUN_SETTINGS)
+    widths = [layer.units for layer in agent.q_network.layers if hasattr(layer, "units")]
+    assert widths == [*dqn.LONG_RUN_SETTINGS["hidden_units"], env.action_space.n]
+    assert agent.batch_size == dqn.LONG_RUN_SETTINGS["batch_size"]
+    assert float(agent.optimizer.learning_rate) == pytest.approx(
+        dqn.LONG_RUN_SETTINGS["learning_rate"], rel=FLOAT32_EPS)
