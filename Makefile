@@ -4,6 +4,8 @@
 #   make test   installs the kit and runs the unit tests and every notebook (quick mode)
 #   make test-without-avx512  the unit tests with the kernels of a CPU without AVX-512
 #   make test-min-versions  the unit tests on the lowest versions the kit claims
+#   make assignments  the graded assignments' student copies, autograders, solutions and
+#               rubrics, from the master notebooks in assignments/ -> build/assignments/
 # Set FULL=1 for the students' full-length runs: `make demo FULL=1`.
 
 PYTHON ?= python3
@@ -20,7 +22,7 @@ MIN_VENV ?= .venv-min
 # nbconvert's stream coalescing keeps what a progress bar last drew on each line
 COALESCE := --CoalesceStreamsPreprocessor.enabled=True
 
-.PHONY: install demo test test-without-avx512 test-min-versions benchmarks clean
+.PHONY: install demo test test-without-avx512 test-min-versions assignments benchmarks clean
 
 install: $(BIN)/.installed
 
@@ -38,6 +40,11 @@ demo: install
 	$(BIN)/jupyter nbconvert --to html --output-dir build/html $(EXECUTED)/*.ipynb
 	@echo "executed notebooks: $(EXECUTED)/   pages with figures: build/html/"
 	$(BIN)/python scripts/check_notebooks.py $(EXECUTED)/*.ipynb
+
+# otter assign on every master notebook: student/ to release, autograder/ to grade with
+# (python -m genai_kit grade SUBMISSIONS_DIR --out grades.csv), solutions/ and rubrics/
+assignments: install
+	$(BIN)/python -m genai_kit.grading.assignments --out build/assignments
 
 # the unit tests, then every notebook executed by nbmake on a copy in build/notebooks (so
 # that its outputs are kept), then the check that no executed notebook looks broken

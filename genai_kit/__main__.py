@@ -1,9 +1,10 @@
-"""Command line of the kit: train, sample and evaluate its models.
+"""Command line of the kit: train, sample and evaluate its models; grade assignments.
 
     python -m genai_kit train dcgan --data colour_digits --epochs 5 --out runs/digits
     python -m genai_kit train diffusion --epochs 30 --out runs/diffusion
     python -m genai_kit sample diffusion --num 64 --class 3 --guidance 3 --out grid.png
     python -m genai_kit evaluate runs/diffusion/diffusion.keras --num 500
+    python -m genai_kit grade submissions/ --out grades.csv
     python -m genai_kit train --help
 """
 import argparse
@@ -19,6 +20,7 @@ USER_ERRORS = (ValueError, FileNotFoundError, NotADirectoryError, IsADirectoryEr
 def build_parser():
     """The parser of ``python -m genai_kit``: one ``train`` sub-command per registered model."""
     from genai_kit import commands, trainers
+    from genai_kit.grading import gradebook
 
     parser = argparse.ArgumentParser(prog="python -m genai_kit", description=__doc__.splitlines()[0])
     subcommands = parser.add_subparsers(dest="command", required=True)
@@ -36,6 +38,10 @@ def build_parser():
         "evaluate", help="measure a model: MNIST-FID, recognised digits, and more")
     commands.add_evaluate_arguments(evaluate_parser)
     evaluate_parser.set_defaults(run=commands.run_evaluate)
+    grade_parser = subcommands.add_parser(
+        "grade", help="grade a folder of submitted assignment notebooks into a gradebook")
+    gradebook.add_grade_arguments(grade_parser)
+    grade_parser.set_defaults(run=gradebook.run_grade)
     return parser
 
 
