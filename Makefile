@@ -17,6 +17,10 @@ QUICK := $(if $(FULL),0,1)
 NOTEBOOKS := $(sort $(wildcard notebooks/*.ipynb))
 
 EXECUTED := build/notebooks
+# test files run side by side, one pytest worker per CPU up to 4 (TensorFlow leaves most of a
+# second core idle in these small models; more workers would need more memory than a laptop has)
+TEST_JOBS ?= $(shell $(PYTHON) -c "import os; print(min(4, os.cpu_count() or 1))")
+PARALLEL := -n $(TEST_JOBS) --dist loadfile
 # the lowest versions the kit claims (requirements*.txt, pyproject.toml), in their own venv
 MIN_VENV ?= .venv-min
 # nbconvert's stream coalescing keeps what a progress bar last drew on each line
@@ -50,7 +54,7 @@ assignments: install
 # that its outputs are kept), then the check that no executed notebook looks broken
 test: install
 	rm -rf $(EXECUTED) && mkdir -p $(EXECUTED) && cp $(NOTEBOOKS) $(EXECUTED)/
-	GENAI_KIT_QUICK=1 $(BIN)/python -m pytest tests $(EXECUTED)/*.ipynb --nbmake \
+	GENAI_KIT_QUICK=1 $(BIN)/python -m pytest tests $(EXECUTED)/*.ipynb --nbmake $(PARALLEL) \
 		--nbmake-timeout=900 --overwrite -p no:cacheprovider
 	$(BIN)/jupyter nbconvert --to notebook --inplace $(COALESCE) --log-level=WARN $(EXECUTED)/*.ipynb
 	$(BIN)/python scripts/check_notebooks.py $(EXECUTED)/*.ipynb
@@ -58,7 +62,7 @@ test: install
 # the unit tests as a CPU without AVX-512 runs them (a laptop, Colab, most CI runners): oneDNN
 # capped at AVX2 picks that CPU's kernels, and the kit's "auto" precision stays float32
 test-without-avx512: install
-	ONEDNN_MAX_CPU_ISA=AVX2 GENAI_KIT_QUICK=1 $(BIN)/python -m pytest tests -p no:cacheprovider
+	ONEDNN_MAX_CPU_ISA=AVX2 GENAI_KIT_QUICK=1 $(BIN)/python -m pytest tests $(PARALLEL) -p no:cacheprovider
 
 # the unit tests on the lowest versions of everything the kit claims to support: uv resolves
 # the lowest version of each direct requirement (its dependencies at their newest)
@@ -69,7 +73,7 @@ test-min-versions:
 		--resolution lowest-direct -r $(REQUIREMENTS) -e .
 	$(MIN_VENV)/bin/python -m pip list --format=freeze | grep -iE \
 		'^(tensorflow[-_]cpu|tensorflow|keras|numpy|scipy|matplotlib|pillow|tqdm|keras[-_]tuner|tensorflow[-_]datasets|tensorboard|protobuf|pytest)=='
-	GENAI_KIT_QUICK=1 $(MIN_VENV)/bin/python -m pytest tests -p no:cacheprovider
+	GENAI_KIT_QUICK=1 $(MIN_VENV)/bin/python -m pytest tests $(PARALLEL) -p no:cacheprovider
 
 benchmarks: install
 	for script in benchmarks/*.py; do $(BIN)/python $$script || exit 1; done
