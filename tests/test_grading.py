@@ -229,3 +229,13 @@ def test_the_time_limit_cell_comes_first_and_its_errors_are_not_the_students():
                                                        evalue="name 'y' is not defined\nmore")]
     assert submission.cell_errors(limited) == [
         {"name": "NameError", "message": "name 'y' is not defined", "cell": "x = 1"}]
+
+
+def test_every_teaching_notebook_names_its_graded_assignment():
+    notebooks = sorted((assignments.REPOSITORY / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+    masters = {path.name for path in assignments.masters()}
+    for path in notebooks:
+        name = f"week{path.stem}.ipynb"
+        text = path.read_text()
+        assert f"assignments/{name}" in text, f"{path.name} does not name its graded assignment"
+        assert name in masters, f"{path.name} names {name}, which has no master"
