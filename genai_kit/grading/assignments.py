@@ -151,9 +151,12 @@ def rubric(master):
     if not manual:
         return "\n".join(lines + ["Every question of this assignment is autograded.", ""])
     for question in manual:
+        # the solution's own markers only tell otter what to strip from the student copy
+        solution = "\n".join(line for line in question["solution"].splitlines()
+                             if line.strip() not in ("# BEGIN SOLUTION", "# END SOLUTION"))
         lines += [f"## {question['name']} ({question['points']:g} points)", "",
                   question["prompt"], "", "### Model answer and rubric", "",
-                  question["solution"], ""]
+                  solution, ""]
     return "\n".join(lines)
 
 

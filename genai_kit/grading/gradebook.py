@@ -108,12 +108,13 @@ def _row(student, path, assignment, listing, result, notebook_timeout):
     autograded = [question for question in listing if not question["manual"]]
     scores = result.get("scores", {})
     for question in autograded:
-        row[question["name"]] = scores.get(question["name"], [0.0])[0]
+        # otter sums a question's test cases in floats (1/3 + 1/3 + 1/3): round the sums
+        row[question["name"]] = round(scores.get(question["name"], [0.0])[0], 6)
     for question in listing:
         if question["manual"]:
             row[f"{question['name']} (by hand)"] = ""
-    row["autograded"] = sum(row[question["name"]] for question in autograded)
-    row["possible"] = sum(question["points"] for question in autograded)
+    row["autograded"] = round(sum(row[question["name"]] for question in autograded), 6)
+    row["possible"] = round(sum(question["points"] for question in autograded), 6)
     if result.get("timed_out"):
         row["status"] = "timed out"
         row["reason"] = (f"the notebook ran past {notebook_timeout} s in all and was stopped: "
