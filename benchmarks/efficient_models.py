@@ -10,6 +10,7 @@ LoRA to draw sevens, with MNIST-FID, the recognised share and the decoder's byte
 
     python benchmarks/efficient_models.py               # the full run (the README's table)
     python benchmarks/efficient_models.py --epochs 5 --skip-generator
+    python benchmarks/efficient_models.py --only-precision     # speed per dtype policy
 """
 import argparse
 import time
@@ -51,6 +52,25 @@ def classifier_rows(epochs, seed):
         rows.append(row)
         print(f"{row['name']}: measured sparsity {measured:.4f}", flush=True)
     return rows, baseline
+
+
+def precision_speed(policies, rounds=3, num_batches=40):
+    """Training and inference speed per policy: the policies take turns, best of ``rounds``."""
+    images, labels = digits.split("train")
+    models = {policy: mixed_precision.train_under_policy(policy, images[:512], labels[:512],
+                                                         epochs=1)[0] for policy in policies}
+    training = dict.fromkeys(policies, 0.0)
+    inference = dict.fromkeys(policies, float("inf"))
+    for _ in range(rounds):
+        for policy, model in models.items():
+            training[policy] = max(training[policy], mixed_precision.training_throughput(
+                model, images, labels, 256, num_batches=num_batches))
+            inference[policy] = min(inference[policy], size.latency(model, 256))
+    for policy in policies:
+        print(f"{policy}: training {training[policy]:,.0f} examples/s "
+              f"({training[policy] / training['float32']:.2f}x float32), inference at batch 256 "
+              f"{inference[policy] * 1e3:.2f} ms ({inference[policy] / inference['float32']:.2f}x)",
+              flush=True)
 
 
 def distillation_rows(seed_count):
@@ -95,8 +115,16 @@ def main():
     parser.add_argument("--seeds", type=int, default=3, help="seeds of the distillation runs")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--skip-generator", action="store_true")
+    parser.add_argument("--only-precision", nargs="*", metavar="POLICY",
+                        help="only the speed of these policies against float32 (default: all "
+                             "three), e.g. under ONEDNN_MAX_CPU_ISA=AVX2 --only-precision "
+                             "mixed_float16")
     args = parser.parse_args()
     print(config.accelerator_report(), flush=True)
+    if args.only_precision is not None:
+        precision_speed(["float32"] + [policy for policy in (args.only_precision
+                                                             or mixed_precision.POLICIES[1:])])
+        return
     rows, baseline = classifier_rows(args.epochs, args.seed)
     result = distillation_rows(args.seeds)
     print()
