@@ -21,6 +21,13 @@ EXECUTED := build/notebooks
 # second core idle in these small models; more workers would need more memory than a laptop has)
 TEST_JOBS ?= $(shell $(PYTHON) -c "import os; print(min(4, os.cpu_count() or 1))")
 PARALLEL := -n $(TEST_JOBS) --dist loadfile
+# the longest test files first (the grading fixtures, the trainers' runs, the slowest notebooks,
+# as measured), then the rest: workers that start with the long ones do not end with one
+# (the notebooks by their copies in $(EXECUTED), which the recipe makes)
+SLOW_FIRST := $(patsubst notebooks/%,$(EXECUTED)/%,$(wildcard tests/test_grading.py \
+	tests/test_trainers.py tests/test_pretrained.py notebooks/06_*.ipynb \
+	tests/test_run_interruptions.py tests/test_train_cli.py notebooks/09_*.ipynb \
+	notebooks/07_*.ipynb))
 # the lowest versions the kit claims (requirements*.txt, pyproject.toml), in their own venv
 MIN_VENV ?= .venv-min
 # nbconvert's stream coalescing keeps what a progress bar last drew on each line
@@ -54,8 +61,8 @@ assignments: install
 # that its outputs are kept), then the check that no executed notebook looks broken
 test: install
 	rm -rf $(EXECUTED) && mkdir -p $(EXECUTED) && cp $(NOTEBOOKS) $(EXECUTED)/
-	GENAI_KIT_QUICK=1 $(BIN)/python -m pytest tests $(EXECUTED)/*.ipynb --nbmake $(PARALLEL) \
-		--nbmake-timeout=900 --overwrite -p no:cacheprovider
+	GENAI_KIT_QUICK=1 $(BIN)/python -m pytest $(SLOW_FIRST) tests/test_*.py $(EXECUTED)/*.ipynb \
+		--nbmake $(PARALLEL) --nbmake-timeout=900 --overwrite -p no:cacheprovider
 	$(BIN)/jupyter nbconvert --to notebook --inplace $(COALESCE) --log-level=WARN $(EXECUTED)/*.ipynb
 	$(BIN)/python scripts/check_notebooks.py $(EXECUTED)/*.ipynb
 
