@@ -17,11 +17,9 @@ QUICK := $(if $(FULL),0,1)
 NOTEBOOKS := $(sort $(wildcard notebooks/*.ipynb))
 
 EXECUTED := build/notebooks
-# test files run side by side: one pytest worker per CPU and one more, up to 4. The tests wait
-# as well as compute (notebook kernels starting, graders' time limits running out, TensorFlow
-# leaving most of a second core idle in these small models), and the extra worker fills those
-# gaps; more than 4 would need more memory than a laptop has
-TEST_JOBS ?= $(shell $(PYTHON) -c "import os; print(min(4, (os.cpu_count() or 1) + 1))")
+# test files run side by side, one pytest worker per CPU up to 4 (TensorFlow leaves most of a
+# second core idle in these small models; more workers would need more memory than a laptop has)
+TEST_JOBS ?= $(shell $(PYTHON) -c "import os; print(min(4, os.cpu_count() or 1))")
 PARALLEL := -n $(TEST_JOBS) --dist loadfile
 # the longest test files first (the grading fixtures, the trainers' runs, the slowest notebooks,
 # as measured), then the rest: workers that start with the long ones do not end with one
