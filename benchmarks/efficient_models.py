@@ -133,9 +133,7 @@ def main():
           f"{result['distilled_mean']:.1%} ± {result['distilled_std']:.1%} | 10 labels per class |")
     print(f"| scratch student | {result['student_parameters']:,} | | | | | | "
           f"{result['scratch_mean']:.1%} ± {result['scratch_std']:.1%} | 10 labels per class |")
-    throughputs = batch_size.throughput_by_batch_size(
-        lambda seed: digits.compile_classifier(digits.build_dense_classifier(seed=seed)),
-        *digits.split("train"))
+    throughputs = batch_size.throughput_by_batch_size(*digits.split("train"))
     print("\ntraining examples per second by batch size: "
           + ", ".join(f"{batch}: {rate:,.0f}" for batch, rate in throughputs.items()))
     print(f"largest batch within 64 MB (estimate): {batch_size.largest_batch_within(baseline, 64e6):,}")

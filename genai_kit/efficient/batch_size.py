@@ -13,7 +13,7 @@ estimate, not a measurement (frameworks keep workspaces and copies besides).
 import numpy as np
 
 from genai_kit import checks
-from genai_kit.efficient import mixed_precision
+from genai_kit.efficient import digits, mixed_precision
 
 # Adam: the weight, its gradient, and the two moment estimates
 COPIES_PER_WEIGHT = 4
@@ -60,14 +60,13 @@ def _bytes_per_example(model, bytes_per_value):
     return COPIES_PER_ACTIVATION * activation_count(model) * bytes_per_value
 
 
-def throughput_by_batch_size(build, images, labels, batch_sizes=(16, 64, 256, 1024),
-                             num_batches=10, seed=0):
+def throughput_by_batch_size(images, labels, batch_sizes=(16, 64, 256, 1024), num_batches=10,
+                             seed=0, build=digits.compiled_classifier):
     """Training examples per second at each batch size, each on a fresh compiled model.
 
     Args:
-        build: ``seed -> compiled keras.Model`` (e.g. ``digits.build_dense_classifier``
-            followed by ``digits.compile_classifier``).
         images, labels: at least max(batch_sizes) examples.
+        build: ``seed -> compiled keras.Model``; default the week's dense classifier.
     Returns:
         dict batch size -> examples per second.
     """

@@ -8,10 +8,9 @@ Latencies are the fastest of repeated calls after a warm-up (``size.latency``) a
 ratios against the first row, measured in the same run: a ratio survives a busy machine
 better than seconds do.
 """
-import keras
 
 from genai_kit import checks
-from genai_kit.efficient import digits, lora, pruning, size
+from genai_kit.efficient import digits, layers, lora, pruning, size
 
 LATENCY_BATCH_SIZES = (1, 256)
 # the shifted task of the LoRA experiment: trained on the first classes, adapted to the rest
@@ -85,8 +84,7 @@ def lora_shift(rank=LORA_RANK, epochs=SHIFT_EPOCHS, seed=0):
     base = digits.build_dense_classifier(seed=seed)
     digits.train_classifier(base, *first_train, epochs=epochs, seed=seed)
 
-    full = keras.models.clone_model(base)
-    full.set_weights(base.get_weights())
+    full = layers.copy_of(base)
     digits.train_classifier(full, *shifted_train, epochs=epochs, seed=seed)
     adapted = lora.lora_copy(base, rank)
     digits.train_classifier(adapted, *shifted_train, epochs=epochs, seed=seed,
@@ -115,8 +113,7 @@ def pruning_rows(model, images, labels, test_images, test_labels, sparsities=(0.
     """
     pairs = []
     for target in sparsities:
-        pruned = keras.models.clone_model(model)
-        pruned.set_weights(model.get_weights())
+        pruned = layers.copy_of(model)
         pruning.prune(pruned, images, labels, target,
                       epochs=pruning.FINE_TUNE_EPOCHS if epochs is None else epochs, seed=seed)
         row = measure(f"pruned {target:.0%}", pruned, test_images, test_labels)

@@ -16,7 +16,7 @@ temperature and losses are computed from logits.
 import keras
 import numpy as np
 
-from genai_kit import checks, data
+from genai_kit import checks, data, pixels
 from genai_kit.batches import predict_in_batches
 
 # architecture
@@ -51,6 +51,36 @@ def split(split_name="train", digits=None, source="bundled", num_examples=None):
         num_examples = checks.integer("num_examples", num_examples, minimum=1)
         images, labels = images[:num_examples], labels[:num_examples]
     return images, labels
+
+
+def check_digits(images, labels=None, name="images"):
+    """(images, labels) as float32 (n, 28, 28, 1) in [0, 1] and int64 (n,) in 0..9.
+
+    Args:
+        images: array-like (n, 28, 28, 1), n >= 1, in [0, 1] (``pixels.check_images``).
+        labels: None, or n whole numbers in 0..9.
+        name: the images' argument name, for the message.
+    Raises:
+        ValueError: a wrong shape, range or label, with the fix.
+    """
+    images = pixels.check_images(images, IMAGE_SHAPE, pixels.UNIT_RANGE)
+    if not len(images):
+        raise ValueError(f"{name} is empty: pass at least one digit")
+    if labels is None:
+        return images, None
+    labels = np.asarray(labels)
+    if labels.shape != (len(images),) or labels.dtype.kind not in "iu":
+        raise ValueError(f"labels must be {len(images)} integers, one per image, got shape "
+                         f"{labels.shape} and dtype {labels.dtype}")
+    if labels.min() < 0 or labels.max() >= NUM_CLASSES:
+        raise ValueError(f"labels must be in 0..{NUM_CLASSES - 1}, got values in "
+                         f"[{labels.min()}, {labels.max()}]")
+    return images, labels.astype(np.int64)
+
+
+def compiled_classifier(seed=0):
+    """:func:`build_dense_classifier` compiled by :func:`compile_classifier`, ready to train."""
+    return compile_classifier(build_dense_classifier(seed=seed))
 
 
 def build_dense_classifier(hidden_units=HIDDEN_UNITS, seed=0, name="dense_classifier"):
@@ -99,6 +129,7 @@ def train_classifier(model, images, labels, epochs=20, batch_size=BATCH_SIZE,
     """
     epochs = checks.integer("epochs", epochs, minimum=1)
     batch_size = checks.integer("batch_size", batch_size, minimum=1)
+    images, labels = check_digits(images, labels)
     keras.utils.set_random_seed(seed)
     if compile:
         compile_classifier(model, learning_rate)

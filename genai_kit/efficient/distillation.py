@@ -153,9 +153,9 @@ def distill(teacher, student, images, labels, temperature=TEMPERATURE,
     student_loss_weight = checks.fraction(
         "student_loss_weight", student_loss_weight,
         hint=": it is the labels' share of the loss, e.g. 0.5; the teacher gets the rest")
-    images, labels = _checked_digits(images, labels)
+    images, labels = digits.check_digits(images, labels)
     if unlabeled_images is not None and len(unlabeled_images):
-        unlabeled_images, _ = _checked_digits(unlabeled_images, None, name="unlabeled_images")
+        unlabeled_images, _ = digits.check_digits(unlabeled_images, name="unlabeled_images")
         # one transfer set: the teacher reads every digit, the cross-entropy only labelled ones
         images = np.concatenate([images, unlabeled_images])
         labels = np.concatenate([labels, np.full(len(unlabeled_images), NO_LABEL)])
@@ -189,7 +189,7 @@ def train_from_scratch(student, images, labels, steps=STEPS, seed=0, batch_size=
     Returns:
         the trained student (the same object), outputting logits (n, 10).
     """
-    images, labels = _checked_digits(images, labels)
+    images, labels = digits.check_digits(images, labels)
     digits.compile_classifier(student, learning_rate)
     _fit(student, images, labels, steps, batch_size, seed)
     return student
@@ -272,24 +272,3 @@ def _fit(model, images, labels, steps, batch_size, seed):
                .repeat().batch(batch_size).prefetch(tf.data.AUTOTUNE))
     # shuffle=False: the dataset shuffles itself (Keras shuffles only arrays)
     model.fit(batches, epochs=1, steps_per_epoch=steps, verbose=0, shuffle=False)
-
-
-def _checked_digits(images, labels, name="images"):
-    """(images, labels) as float32 (n, 28, 28, 1) and int64 (n,) in 0..9, or a ValueError."""
-    images = checks.float_array(name, images)
-    if images.ndim != 4 or tuple(images.shape[1:]) != digits.IMAGE_SHAPE or not len(images):
-        raise ValueError(f"{name} must have shape (n, 28, 28, 1) with n >= 1, got "
-                         f"{images.shape}: add the channel axis with images[..., None]")
-    if images.min() < 0.0 or images.max() > 1.0:
-        raise ValueError(f"{name} must be in [0, 1], got values in [{images.min():g}, "
-                         f"{images.max():g}]: 0-255 pixels? divide by 255")
-    if labels is None:
-        return images, None
-    labels = np.asarray(labels)
-    if labels.shape != (len(images),) or labels.dtype.kind not in "iu":
-        raise ValueError(f"labels must be {len(images)} integers, one per image, got shape "
-                         f"{labels.shape} and dtype {labels.dtype}")
-    if labels.min() < 0 or labels.max() >= digits.NUM_CLASSES:
-        raise ValueError(f"labels must be in 0..{digits.NUM_CLASSES - 1}, got values in "
-                         f"[{labels.min()}, {labels.max()}]")
-    return images, labels.astype(np.int64)

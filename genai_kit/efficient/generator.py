@@ -49,10 +49,10 @@ def pruned_vae(target_sparsity, epochs=3, seed=0):
     """
     vae = load_vae()
     images, _ = digits.split("train")
-    steps = epochs * int(np.ceil(len(images) / BATCH_SIZE))
-    callback = pruning.PruningCallback(
-        target_sparsity, begin_step=0, end_step=max(1, int(pruning.RAMP_FRACTION * steps)),
-        weights=pruning.prunable_weights(vae.decoder))
+    epochs = checks.integer("epochs", epochs, minimum=1)
+    callback = pruning.ramped_callback(target_sparsity,
+                                       epochs * int(np.ceil(len(images) / BATCH_SIZE)),
+                                       weights=pruning.prunable_weights(vae.decoder))
     _fine_tune(vae, images, epochs, LEARNING_RATE, seed, callbacks=[callback])
     return vae
 

@@ -1,5 +1,17 @@
-"""The layers of a model, nested models opened: what the week's techniques walk over."""
+"""The layers of a model, nested models opened, and copies of a model: what the week's
+techniques walk over and change."""
 import keras
+
+
+def copy_of(model):
+    """A new functional ``model`` with the same layers and weights (the original is kept).
+
+    ``keras.models.clone_model`` copies the architecture and, for a compiled model, the
+    compilation, not the weights: they are set here.
+    """
+    copy = keras.models.clone_model(model)
+    copy.set_weights(model.get_weights())
+    return copy
 
 
 def leaf_layers(model):

@@ -71,8 +71,7 @@ def enable_lora(model, rank, alpha=None, train_biases=False):
 
 def lora_copy(model, rank, alpha=None, train_biases=False):
     """A copy of a trained functional ``model`` with adapters (the original is unchanged)."""
-    copy = keras.models.clone_model(model)
-    copy.set_weights(model.get_weights())
+    copy = layers.copy_of(model)
     enable_lora(copy, rank, alpha=alpha, train_biases=train_biases)
     return copy
 

@@ -282,6 +282,25 @@ class PruningCallback(keras.callbacks.Callback):
         self.apply_masks()
 
 
+def ramped_callback(target_sparsity, num_steps, ramp_fraction=RAMP_FRACTION,
+                    frequency=FREQUENCY, weights=None):
+    """A :class:`PruningCallback` whose ramp starts at step 0 and takes ``ramp_fraction`` of
+    ``num_steps`` training steps; the rest trains at the target sparsity.
+
+    Args:
+        target_sparsity: float in [0, 1).
+        num_steps: the training steps the callback will see, an int >= 1.
+        ramp_fraction: float in (0, 1].
+        frequency, weights: as :class:`PruningCallback`.
+    """
+    num_steps = checks.integer("num_steps", num_steps, minimum=1)
+    ramp_fraction = checks.number("ramp_fraction", ramp_fraction, 0.0, 1.0,
+                                  low_inclusive=False, hint=": e.g. ramp_fraction=0.6")
+    return PruningCallback(target_sparsity, begin_step=0,
+                           end_step=max(1, round(ramp_fraction * num_steps)),
+                           frequency=frequency, weights=weights)
+
+
 def prune(model, images, labels, target_sparsity, epochs=FINE_TUNE_EPOCHS,
           batch_size=digits.BATCH_SIZE, learning_rate=FINE_TUNE_LEARNING_RATE,
           ramp_fraction=RAMP_FRACTION, frequency=FREQUENCY, weights=None, seed=0, compile=True):
@@ -310,13 +329,9 @@ def prune(model, images, labels, target_sparsity, epochs=FINE_TUNE_EPOCHS,
     batch_size = checks.integer("batch_size", batch_size, minimum=1)
     learning_rate = checks.number("learning_rate", learning_rate, low=0.0, low_inclusive=False,
                                   hint=": e.g. learning_rate=5e-4")
-    ramp_fraction = checks.number("ramp_fraction", ramp_fraction, 0.0, 1.0,
-                                  low_inclusive=False, hint=": e.g. ramp_fraction=0.6")
     _checked_weights(model, weights)  # fails before training when there is nothing to prune
-    steps_per_epoch = math.ceil(len(images) / batch_size)
-    end_step = max(1, round(ramp_fraction * epochs * steps_per_epoch))
-    callback = PruningCallback(target_sparsity, begin_step=0, end_step=end_step,
-                               frequency=frequency, weights=weights)
+    callback = ramped_callback(target_sparsity, epochs * math.ceil(len(images) / batch_size),
+                               ramp_fraction, frequency, weights)
     history = digits.train_classifier(model, images, labels, epochs=epochs,
                                       batch_size=batch_size, learning_rate=learning_rate,
                                       seed=seed, callbacks=[callback], compile=compile)

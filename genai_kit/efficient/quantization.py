@@ -83,9 +83,7 @@ def quantized_copy(model, mode="int8"):
     """
     mode = check_mode(mode)
     size.parameter_counts(model)  # the built check, before cloning
-    copy = keras.models.clone_model(model)
-    copy.set_weights(model.get_weights())
-    return quantize(copy, mode)
+    return quantize(layers.copy_of(model), mode)
 
 
 def quantizable_share(model):
